@@ -1,0 +1,32 @@
+# Curso de redes neuronales con PyTorch: las dos órdenes del inicio rápido.
+#   make lab    instala (si hace falta) y abre JupyterLab con las lecciones
+#   make test   instala (si hace falta) y ejecuta todas las pruebas
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+# JupyterLab se niega a arrancar como root sin --allow-root (pasa en contenedores y en CI).
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+LAB_ARGS ?=
+
+.PHONY: install lab test animaciones
+
+$(BIN)/activate:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.instalado: $(BIN)/activate pyproject.toml
+	$(BIN)/python -m pip install -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.instalado
+
+lab: install
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+
+# pytest sale con 5 cuando no encuentra ninguna prueba: eso no es un éxito.
+test: install
+	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest no ejecutó ninguna prueba"; exit 1; fi; \
+	exit $$status
+
+animaciones: install
+	$(BIN)/python -m course_utils.animations

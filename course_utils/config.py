@@ -1,0 +1,91 @@
+"""Ajustes del curso leídos del entorno y preparación de cada cuaderno."""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+DEFAULT_SEED = 0
+DEFAULT_THREADS = 2
+SOCKET_TIMEOUT_S = 30.0
+_TRUE = {"1", "true", "sí", "si", "yes"}
+_FALSE = {"", "0", "false", "no"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Modo rápido, modo sin conexión, carpeta de datos e hilos de CPU."""
+
+    quick: bool
+    offline: bool
+    data_dir: Path
+    threads: int
+
+
+def _flag(name: str) -> bool:
+    """Lee una variable de entorno booleana (1/0) y rechaza valores raros."""
+    value = os.environ.get(name, "").strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ValueError(f"{name} debe valer 1 o 0, pero vale {value!r}.")
+
+
+def default_data_dir() -> Path:
+    """Carpeta de caché por usuario, fuera del repositorio."""
+    cache_home = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache_home) / "curso-pytorch"
+
+
+def get_settings() -> Settings:
+    """Lee COURSE_QUICK, COURSE_OFFLINE, COURSE_DATA y COURSE_THREADS."""
+    data = os.environ.get("COURSE_DATA", "").strip()
+    threads_text = os.environ.get("COURSE_THREADS", "").strip() or str(DEFAULT_THREADS)
+    if not threads_text.isdigit() or int(threads_text) < 1:
+        raise ValueError(f"COURSE_THREADS debe ser un entero positivo, pero vale {threads_text!r}.")
+    return Settings(
+        quick=_flag("COURSE_QUICK"),
+        offline=_flag("COURSE_OFFLINE"),
+        data_dir=Path(data).expanduser() if data else default_data_dir(),
+        threads=int(threads_text),
+    )
+
+
+def pick_device() -> torch.device:
+    """Elige CUDA, después MPS y, si no hay ninguno, la CPU."""
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def describe_mode(settings: Settings) -> str:
+    """Describe el modo en palabras: completo o rápido, con o sin conexión."""
+    speed = "rápido (COURSE_QUICK=1)" if settings.quick else "completo"
+    network = "sin conexión (COURSE_OFFLINE=1)" if settings.offline else "con conexión"
+    return f"modo {speed}, {network}"
+
+
+def setup(seed: int = DEFAULT_SEED, verbose: bool = True) -> torch.device:
+    """Fija semillas, hilos y formato de impresión, y devuelve el dispositivo elegido."""
+    settings = get_settings()
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+    torch.set_num_threads(settings.threads)
+    torch.set_printoptions(precision=4, sci_mode=False, linewidth=100)
+    np.set_printoptions(precision=4, suppress=True, linewidth=100)
+    socket.setdefaulttimeout(SOCKET_TIMEOUT_S)
+    device = pick_device()
+    if verbose:
+        print(f"Dispositivo: {device.type} · {describe_mode(settings)} · semilla {seed}")
+    return device

@@ -1,0 +1,95 @@
+"""Higiene de los cuadernos guardados, y prueba de que la comprobación detecta los fallos."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import nbformat
+import pytest
+from hygiene import check_notebook
+
+NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS, "No se encontró ningún cuaderno en notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_is_clean(path):
+    nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    assert check_notebook(nb) == []
+
+
+def _good_notebook() -> dict:
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Texto"),
+        nbformat.v4.new_code_cell("x = 1", execution_count=1),
+        nbformat.v4.new_code_cell(
+            "x[5]",
+            execution_count=2,
+            metadata={"tags": ["raises-exception"]},
+            outputs=[nbformat.v4.new_output("error", ename="IndexError", evalue="", traceback=[])],
+        ),
+        nbformat.v4.new_code_cell(
+            "print(x)",
+            execution_count=3,
+            outputs=[nbformat.v4.new_output("stream", name="stdout", text="1\n")],
+        ),
+    ]
+    return nb
+
+
+def test_good_fixture_is_clean():
+    assert check_notebook(_good_notebook()) == []
+
+
+def _break(kind: str) -> dict:
+    nb = copy.deepcopy(_good_notebook())
+    if kind == "nbformat":
+        nb.nbformat = 3
+    elif kind == "invalid":
+        nb.cells[1]["cell_type"] = "inventado"
+    elif kind == "kernel":
+        nb.metadata["kernelspec"]["name"] = "ir"
+    elif kind == "unexecuted":
+        nb.cells[1]["execution_count"] = None
+    elif kind == "order":
+        nb.cells[1]["execution_count"], nb.cells[3]["execution_count"] = 3, 1
+    elif kind == "error":
+        nb.cells[2]["metadata"]["tags"] = []
+    elif kind == "tag-without-error":
+        nb.cells[3]["metadata"]["tags"] = ["raises-exception"]
+    elif kind == "path-source":
+        nb.cells[1]["source"] = "open('/home/maria/datos.csv')"
+    elif kind == "path-output":
+        nb.cells[3]["outputs"][0]["text"] = "Guardado en /tmp/tmpab12cd/modelo.pt\n"
+    elif kind == "windows-path":
+        nb.cells[3]["outputs"][0]["text"] = "C:\\Users\\maria\\curso\n"
+    elif kind == "semicolon":
+        nb.cells[3]["source"] = "plt.plot([1, 2]);"
+    return nb
+
+
+@pytest.mark.parametrize(
+    ("kind", "fragment"),
+    [
+        ("nbformat", "nbformat 4"),
+        ("invalid", "nbformat no válido"),
+        ("kernel", "kernel python3"),
+        ("unexecuted", "execution_count 1, pero es None"),
+        ("order", "execution_count 1, pero es 3"),
+        ("error", "sin la etiqueta raises-exception"),
+        ("tag-without-error", "no guarda ningún error"),
+        ("path-source", "/home/maria"),
+        ("path-output", "/tmp/tmpab12cd"),
+        ("windows-path", "ruta absoluta"),
+        ("semicolon", "termina en ';'"),
+    ],
+)
+def test_bad_fixture_is_caught(kind, fragment):
+    problems = check_notebook(_break(kind))
+    assert any(fragment in problem for problem in problems), problems
