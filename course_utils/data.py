@@ -1,0 +1,390 @@
+"""CIFAR-10 en memoria: fuentes reales, caché con suma de verificación, lotes rápidos y datos sintéticos.
+
+Orden de búsqueda de ``load_cifar10``:
+
+1. la caché del curso (``<COURSE_DATA>/cache/cifar10-<split>.pt``), si existe y está íntegra;
+2. el formato de torchvision (``<COURSE_DATA>/cifar-10-batches-py``), con ``torchvision.datasets.CIFAR10``;
+3. un árbol ImageFolder (``<raíz>/train/<clase>/*.jpg`` y ``<raíz>/test/<clase>/*.jpg``), donde la raíz es
+   ``COURSE_DATA`` o ``COURSE_DATA/cifar10-jpg``, con ``torchvision.datasets.ImageFolder``;
+4. la descarga de torchvision, salvo con ``COURSE_OFFLINE=1``;
+5. si nada de lo anterior funciona, un conjunto sintético con la forma de CIFAR-10, que se anuncia como tal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import urllib.error
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
+from torchvision.datasets import CIFAR10, ImageFolder
+
+from course_utils.config import get_settings
+
+CLASSES_EN = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
+CLASSES_ES = ("avión", "automóvil", "pájaro", "gato", "ciervo", "perro", "rana", "caballo", "barco", "camión")
+SPLITS = ("train", "test")
+SPLIT_NAMES_ES = {"train": "entrenamiento", "test": "prueba"}
+SPLIT_SIZES = {"train": 50_000, "test": 10_000}
+# Media y desviación típica de cada canal, medidas sobre las 50 000 imágenes de entrenamiento (copia JPEG).
+MEAN = (0.4913, 0.4821, 0.4465)
+STD = (0.2452, 0.2428, 0.2606)
+SOURCES_ES = {
+    "torchvision": "archivos de torchvision (cifar-10-batches-py)",
+    "imagefolder": "carpeta de imágenes JPEG (ImageFolder)",
+    "descarga": "descarga de torchvision",
+    "sintético": "conjunto SINTÉTICO generado por el curso (no es CIFAR-10)",
+}
+SYNTHETIC_SIZES = {"train": 5_000, "test": 1_000}
+_CACHE_VERSION = 1
+
+
+class CIFAR10Tensor(Dataset):
+    """CIFAR-10 decodificado en memoria: imágenes uint8 (N, 3, 32, 32) y etiquetas int64 (N,).
+
+    Admite índices sueltos y listas de índices (un lote entero de una vez); ``transform`` se aplica a lo
+    que se devuelve, sea una imagen o un lote.
+    """
+
+    def __init__(
+        self,
+        images: torch.Tensor,
+        labels: torch.Tensor,
+        source: str,
+        split: str,
+        transform=None,
+        classes: Sequence[str] = CLASSES_ES,
+    ):
+        if images.dtype != torch.uint8 or images.ndim != 4 or tuple(images.shape[1:]) != (3, 32, 32):
+            raise ValueError(
+                "Se esperaban imágenes uint8 de forma (N, 3, 32, 32), pero llegaron "
+                f"{images.dtype} de forma {tuple(images.shape)}."
+            )
+        if labels.shape != (images.shape[0],):
+            raise ValueError(f"Hay {images.shape[0]} imágenes pero {tuple(labels.shape)} etiquetas.")
+        self.images, self.labels = images, labels.long()
+        self.source, self.split, self.transform = source, split, transform
+        self.classes = tuple(classes)
+
+    @property
+    def synthetic(self) -> bool:
+        """True si los datos son el conjunto sintético y no CIFAR-10."""
+        return self.source == "sintético"
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index):
+        images, labels = self.images[index], self.labels[index]
+        if self.transform is not None:
+            images = self.transform(images)
+        return images, labels
+
+    def __repr__(self) -> str:
+        return (
+            f"CIFAR10Tensor(split={self.split!r}, imágenes={len(self)}, origen={self.source!r}, "
+            f"transform={self.transform!r})"
+        )
+
+    def _take(self, index: torch.Tensor, labels: torch.Tensor | None = None, classes=None) -> CIFAR10Tensor:
+        labels = self.labels[index] if labels is None else labels
+        classes = self.classes if classes is None else classes
+        return CIFAR10Tensor(self.images[index], labels, self.source, self.split, self.transform, classes)
+
+    def with_transform(self, transform) -> CIFAR10Tensor:
+        """El mismo conjunto (sin copiar los tensores) con otra transformación."""
+        return CIFAR10Tensor(self.images, self.labels, self.source, self.split, transform, self.classes)
+
+    def subset(self, size: int, seed: int = 0) -> CIFAR10Tensor:
+        """Un subconjunto aleatorio (reproducible con ``seed``) de ``size`` imágenes."""
+        if not 0 < size <= len(self):
+            raise ValueError(f"El subconjunto debe tener entre 1 y {len(self)} imágenes, pero se pidieron {size}.")
+        return self._take(torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:size])
+
+    def select_classes(self, labels: Sequence[int]) -> CIFAR10Tensor:
+        """Solo las imágenes de esas clases, con las etiquetas renumeradas 0, 1, 2… en ese orden."""
+        labels = list(labels)
+        if not labels or any(not 0 <= k < len(self.classes) for k in labels) or len(set(labels)) != len(labels):
+            raise ValueError(
+                f"Se esperaban etiquetas distintas entre 0 y {len(self.classes) - 1}, pero llegó {labels}."
+            )
+        keep = torch.isin(self.labels, torch.tensor(labels))
+        remap = torch.full((len(self.classes),), -1, dtype=torch.long)
+        remap[labels] = torch.arange(len(labels))
+        return self._take(keep.nonzero().flatten(), remap[self.labels[keep]], [self.classes[k] for k in labels])
+
+    def few_per_class(self, count: int, seed: int = 0) -> CIFAR10Tensor:
+        """``count`` imágenes al azar de cada clase (reproducible con ``seed``)."""
+        order = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))
+        chosen = []
+        for label in range(len(self.classes)):
+            of_class = order[self.labels[order] == label][:count]
+            if len(of_class) < count:
+                raise ValueError(
+                    f"La clase {self.classes[label]} solo tiene {len(of_class)} imágenes; se pidieron {count}."
+                )
+            chosen.append(of_class)
+        return self._take(torch.cat(chosen))
+
+
+class BatchTransform:
+    """Pasa un lote uint8 a float normalizado y, si se pide, lo aumenta imagen a imagen.
+
+    El aumento clásico de CIFAR-10: recorte aleatorio de 32×32 tras rellenar con ``crop_padding`` píxeles
+    negros por cada lado, y volteo horizontal con probabilidad 1/2 (``flip``). Cada imagen del lote recibe
+    su propio recorte y su propio volteo, con operaciones sobre el lote entero y un generador con semilla.
+    """
+
+    def __init__(
+        self,
+        flip: bool = False,
+        crop_padding: int = 0,
+        mean: Sequence[float] = MEAN,
+        std: Sequence[float] = STD,
+        seed: int = 0,
+    ):
+        if crop_padding < 0:
+            raise ValueError(f"crop_padding debe ser 0 o positivo, pero vale {crop_padding}.")
+        self.flip, self.crop_padding = flip, crop_padding
+        self.mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
+        self.std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __repr__(self) -> str:
+        return f"BatchTransform(flip={self.flip}, crop_padding={self.crop_padding})"
+
+    def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        single = images.ndim == 3
+        batch = images.unsqueeze(0) if single else images
+        if batch.ndim != 4 or batch.shape[1] != 3:
+            raise ValueError(
+                f"Se esperaba una imagen (3, H, W) o un lote (N, 3, H, W), pero llegó {tuple(images.shape)}."
+            )
+        # Siempre una copia nueva en float32: las operaciones «_» de abajo nunca tocan la entrada.
+        batch = batch.to(torch.float32, copy=True)
+        if images.dtype == torch.uint8:
+            batch.div_(255)
+        if self.crop_padding:
+            batch = self._random_crop(batch)
+        if self.flip:
+            batch = self._random_flip(batch)
+        batch.sub_(self.mean).div_(self.std)
+        return batch.squeeze(0) if single else batch
+
+    def _random_crop(self, batch: torch.Tensor) -> torch.Tensor:
+        p, (n, _, height, width) = self.crop_padding, batch.shape
+        padded = torch.nn.functional.pad(batch, (p, p, p, p))
+        # Todas las ventanas de height×width como una vista (sin copiar): (N, 3, 2p+1, 2p+1, H, W).
+        windows = padded.unfold(2, height, 1).unfold(3, width, 1)
+        tops = torch.randint(0, 2 * p + 1, (n,), generator=self.generator)
+        lefts = torch.randint(0, 2 * p + 1, (n,), generator=self.generator)
+        return windows[torch.arange(n), :, tops, lefts]
+
+    def _random_flip(self, batch: torch.Tensor) -> torch.Tensor:
+        flip = torch.rand(batch.shape[0], generator=self.generator) < 0.5
+        batch[flip] = batch[flip].flip(3)
+        return batch
+
+
+def make_loader(dataset: Dataset, batch_size: int = 256, shuffle: bool = False, seed: int = 0) -> DataLoader:
+    """Un DataLoader que pide al conjunto lotes enteros (una lista de índices) en vez de imagen a imagen."""
+    if len(dataset) == 0:
+        raise ValueError("El conjunto de datos está vacío: no hay ningún lote que sacar.")
+    if batch_size < 1:
+        raise ValueError(f"batch_size debe ser un entero positivo, pero vale {batch_size}.")
+    if shuffle:
+        sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
+    else:
+        sampler = SequentialSampler(dataset)
+    return DataLoader(dataset, sampler=BatchSampler(sampler, batch_size, drop_last=False), batch_size=None)
+
+
+def _check_split(split: str) -> None:
+    if split not in SPLITS:
+        raise ValueError(f"split debe ser 'train' o 'test', pero llegó {split!r}.")
+
+
+def cache_path(data_dir: Path, split: str) -> Path:
+    """Dónde guarda el curso la partición ya decodificada."""
+    return Path(data_dir) / "cache" / f"cifar10-{split}.pt"
+
+
+def _checksum(images: torch.Tensor, labels: torch.Tensor) -> str:
+    digest = hashlib.sha256(memoryview(images.contiguous().numpy()).cast("B"))
+    digest.update(memoryview(labels.contiguous().numpy()).cast("B"))
+    return digest.hexdigest()
+
+
+def _write_cache(path: Path, images: torch.Tensor, labels: torch.Tensor, source: str) -> None:
+    """Escribe la caché de forma atómica (archivo temporal y después renombrado)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    payload = {
+        "version": _CACHE_VERSION,
+        "images": images,
+        "labels": labels,
+        "source": source,
+        "sha256": _checksum(images, labels),
+    }
+    torch.save(payload, temporary)
+    os.replace(temporary, path)
+
+
+def _read_cache(path: Path) -> tuple[torch.Tensor, torch.Tensor, str] | None:
+    """Lee la caché; si está dañada lo avisa y devuelve None para reconstruirla."""
+    if not path.exists():
+        return None
+    try:
+        payload = torch.load(path, weights_only=True)
+        images, labels = payload["images"], payload["labels"]
+        if payload.get("version") != _CACHE_VERSION or _checksum(images, labels) != payload["sha256"]:
+            raise ValueError("la suma de verificación no coincide")
+    except Exception as error:  # noqa: BLE001 - cualquier fallo de lectura significa caché inservible
+        warnings.warn(
+            f"La caché {path.name} está dañada o incompleta ({error}); la reconstruyo desde los datos originales.",
+            stacklevel=3,
+        )
+        return None
+    return images, labels, payload["source"]
+
+
+def _from_torchvision(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Lee el formato propio de torchvision si está en la carpeta de datos."""
+    if not (data_dir / "cifar-10-batches-py").is_dir():
+        return None
+    try:
+        dataset = CIFAR10(root=str(data_dir), train=split == "train", download=False)
+    except RuntimeError:
+        warnings.warn(
+            "Los archivos de torchvision en cifar-10-batches-py están dañados o incompletos; "
+            "busco otra fuente (y, con conexión, la descarga los repara).",
+            stacklevel=3,
+        )
+        return None
+    return _from_numpy_hwc(dataset.data), torch.tensor(dataset.targets)
+
+
+def _from_numpy_hwc(array: np.ndarray) -> torch.Tensor:
+    return torch.from_numpy(np.ascontiguousarray(array)).permute(0, 3, 1, 2).contiguous()
+
+
+def find_imagefolder_root(data_dir: Path) -> Path | None:
+    """La raíz de un árbol ImageFolder (con ``train/`` o ``test/``) en la carpeta de datos, si la hay."""
+    for root in (data_dir, data_dir / "cifar10-jpg"):
+        if (root / "train").is_dir() or (root / "test").is_dir():
+            return root
+    return None
+
+
+def load_imagefolder(root: Path, split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Decodifica ``<root>/<split>/<clase>/*.jpg`` con ImageFolder; las clases deben ser las de CIFAR-10."""
+    _check_split(split)
+    folder = Path(root) / split
+    if not folder.is_dir():
+        found = sorted(p.name for p in Path(root).iterdir() if p.is_dir()) if Path(root).is_dir() else []
+        raise FileNotFoundError(
+            f"Se esperaba la carpeta '{split}/' dentro de la raíz ImageFolder, pero solo hay: {found or 'nada'}."
+        )
+    classes = sorted(p.name for p in folder.iterdir() if p.is_dir())
+    if tuple(classes) != CLASSES_EN:
+        missing = [c for c in CLASSES_EN if c not in classes]
+        extra = [c for c in classes if c not in CLASSES_EN]
+        raise ValueError(
+            f"La carpeta '{split}/' debe tener una subcarpeta por clase de CIFAR-10 {list(CLASSES_EN)}; "
+            f"faltan {missing} y sobran {extra}."
+        )
+    dataset = ImageFolder(str(folder))
+    images = np.empty((len(dataset.samples), 32, 32, 3), dtype=np.uint8)
+    for index, (path, _) in enumerate(dataset.samples):
+        with Image.open(path) as image:
+            if image.size != (32, 32):
+                raise ValueError(f"Se esperaban imágenes de 32×32, pero {Path(path).name} mide {image.size}.")
+            images[index] = np.asarray(image.convert("RGB"))
+    return _from_numpy_hwc(images), torch.tensor(dataset.targets)
+
+
+def _download(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.Tensor] | None:
+    """Descarga CIFAR-10 con torchvision; devuelve None si no hay red."""
+    try:
+        dataset = CIFAR10(root=str(data_dir), train=split == "train", download=True)
+    except (urllib.error.URLError, OSError, RuntimeError) as error:
+        warnings.warn(f"No se pudo descargar CIFAR-10 ({error}).", stacklevel=3)
+        return None
+    return _from_numpy_hwc(dataset.data), torch.tensor(dataset.targets)
+
+
+def make_synthetic(split: str, size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Imágenes sintéticas de 32×32 con 10 clases distinguibles (color y rayas propias de cada clase).
+
+    Cada clase tiene un color de fondo y unas rayas con su propia orientación y frecuencia; cada imagen
+    añade un desplazamiento de las rayas, un brillo y ruido aleatorios. Es determinista: la misma
+    partición da siempre las mismas imágenes.
+    """
+    _check_split(split)
+    size = SYNTHETIC_SIZES[split] if size is None else size
+    generator = torch.Generator().manual_seed(1234 if split == "train" else 5678)
+    labels = torch.arange(size) % 10
+    labels = labels[torch.randperm(size, generator=generator)]
+    hue = labels.float() / 10
+    angle = (labels.float() * 0.7).view(-1, 1, 1)
+    frequency = (0.25 + 0.08 * (labels % 5).float()).view(-1, 1, 1)
+    ys, xs = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
+    phase = torch.rand(size, 1, 1, generator=generator) * 6.283
+    stripes = torch.sin(frequency * (xs * torch.cos(angle) + ys * torch.sin(angle)) + phase)
+    base = torch.stack([torch.sin(6.283 * (hue + k / 3)) * 0.35 + 0.5 for k in range(3)], dim=1)
+    brightness = 0.8 + 0.4 * torch.rand(size, 1, 1, 1, generator=generator)
+    images = base.view(-1, 3, 1, 1) * brightness + 0.25 * stripes.unsqueeze(1)
+    images = images + 0.08 * torch.randn(size, 3, 32, 32, generator=generator)
+    return (images.clamp(0, 1) * 255).round().to(torch.uint8), labels
+
+
+def _announce(split: str, source: str, size: int, from_cache: bool) -> None:
+    """Una línea en español que dice de dónde salen los datos."""
+    count = f"{size:,}".replace(",", " ")
+    if source == "sintético":
+        print(
+            f"CIFAR-10 no está en COURSE_DATA y no se puede descargar: uso un {SOURCES_ES[source]}, "
+            f"{SPLIT_NAMES_ES[split]}, {count} imágenes. Para los datos reales, ejecuta sin COURSE_OFFLINE=1 "
+            "(se descargan solos) o copia CIFAR-10 en la carpeta COURSE_DATA."
+        )
+    else:
+        cached = " (leído de la caché del curso)" if from_cache else ""
+        print(f"CIFAR-10, {SPLIT_NAMES_ES[split]}: {count} imágenes desde {SOURCES_ES[source]}{cached}.")
+
+
+def load_cifar10(
+    split: str = "train",
+    data_dir: str | Path | None = None,
+    offline: bool | None = None,
+    transform=None,
+) -> CIFAR10Tensor:
+    """Carga una partición de CIFAR-10 ('train' o 'test') desde la mejor fuente disponible."""
+    _check_split(split)
+    settings = get_settings()
+    data_dir = Path(data_dir) if data_dir is not None else settings.data_dir
+    offline = settings.offline if offline is None else offline
+    cache = cache_path(data_dir, split)
+    cached = _read_cache(cache)
+    if cached is not None:
+        images, labels, source = cached
+        _announce(split, source, len(labels), from_cache=True)
+        return CIFAR10Tensor(images, labels, source, split, transform)
+    loaded, source = _from_torchvision(split, data_dir), "torchvision"
+    if loaded is None and (root := find_imagefolder_root(data_dir)) is not None:
+        loaded, source = load_imagefolder(root, split), "imagefolder"
+    if loaded is None and not offline:
+        loaded, source = _download(split, data_dir), "descarga"
+    if loaded is None:
+        images, labels = make_synthetic(split)
+        _announce(split, "sintético", len(labels), from_cache=False)
+        return CIFAR10Tensor(images, labels, "sintético", split, transform)
+    images, labels = loaded
+    _write_cache(cache, images, labels, source)
+    _announce(split, source, len(labels), from_cache=False)
+    return CIFAR10Tensor(images, labels, source, split, transform)

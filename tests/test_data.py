@@ -1,0 +1,292 @@
+"""Capa de datos: cada fuente, la caché y su integridad, el conjunto sintético, los lotes y los errores."""
+
+from __future__ import annotations
+
+import pickle
+import urllib.error
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+from course_utils import data
+from course_utils.config import get_settings
+from course_utils.data import (
+    CLASSES_EN,
+    CLASSES_ES,
+    BatchTransform,
+    cache_path,
+    find_imagefolder_root,
+    load_cifar10,
+    load_imagefolder,
+    make_loader,
+    make_synthetic,
+)
+
+
+def _write_imagefolder(root, per_class=(3, 2), classes=CLASSES_EN):
+    """Un árbol ImageFolder diminuto: cada imagen es de un solo color que codifica su clase."""
+    for split, count in zip(("train", "test"), per_class, strict=True):
+        for label, name in enumerate(classes):
+            folder = root / split / name
+            folder.mkdir(parents=True)
+            for i in range(count):
+                color = (label * 25, i * 40, 200)
+                Image.new("RGB", (32, 32), color).save(folder / f"{i:04d}.png")
+    return root
+
+
+def test_imagefolder_source_sizes_labels_and_order(tmp_path, capsys):
+    _write_imagefolder(tmp_path / "cifar10-jpg")
+    train = load_cifar10("train", data_dir=tmp_path, offline=True)
+    test = load_cifar10("test", data_dir=tmp_path, offline=True)
+    assert (len(train), len(test)) == (30, 20)
+    assert train.source == "imagefolder" and not train.synthetic
+    assert train.images.dtype == torch.uint8 and train.images.shape == (30, 3, 32, 32)
+    assert train.labels.tolist() == [label for label in range(10) for _ in range(3)]
+    assert train.images[:, 0, 0, 0].tolist() == [label * 25 for label in range(10) for _ in range(3)]
+    out = capsys.readouterr().out
+    assert "CIFAR-10, entrenamiento: 30 imágenes desde carpeta de imágenes JPEG (ImageFolder)." in out
+
+
+def test_second_load_comes_from_the_cache(tmp_path, monkeypatch):
+    _write_imagefolder(tmp_path)
+    first = load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert cache_path(tmp_path, "train").exists()
+    monkeypatch.setattr(data, "load_imagefolder", lambda *a: pytest.fail("no debía volver a decodificar"))
+    second = load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert torch.equal(first.images, second.images) and torch.equal(first.labels, second.labels)
+    assert second.source == "imagefolder"
+
+
+@pytest.mark.parametrize("damage", ["truncate", "flip-bytes"])
+def test_corrupted_cache_is_reported_and_rebuilt(tmp_path, damage):
+    _write_imagefolder(tmp_path)
+    good = load_cifar10("train", data_dir=tmp_path, offline=True)
+    path = cache_path(tmp_path, "train")
+    raw = bytearray(path.read_bytes())
+    if damage == "truncate":
+        raw = raw[: len(raw) // 2]
+    else:
+        middle = len(raw) // 2
+        raw[middle : middle + 64] = bytes(64)
+    path.write_bytes(bytes(raw))
+    notes = tmp_path / "cache" / "notas.txt"
+    notes.write_text("mío")
+    with pytest.warns(UserWarning, match="dañada o incompleta"):
+        again = load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert torch.equal(again.images, good.images)
+    assert data._read_cache(path) is not None, "la caché reconstruida debe estar íntegra"
+    assert notes.read_text() == "mío"
+
+
+def _write_torchvision_format(root, train_size=20, test_size=10):
+    folder = root / "cifar-10-batches-py"
+    folder.mkdir(parents=True)
+    rng = np.random.default_rng(0)
+    per_batch = train_size // 5
+    batches = [(f"data_batch_{i}", per_batch) for i in range(1, 6)] + [("test_batch", test_size)]
+    for name, size in batches:
+        content = {
+            "data": rng.integers(0, 256, (size, 3072), dtype=np.uint8),
+            "labels": [int(x) for x in rng.integers(0, 10, size)],
+        }
+        (folder / name).write_bytes(pickle.dumps(content))
+    (folder / "batches.meta").write_bytes(pickle.dumps({"label_names": list(CLASSES_EN)}))
+    return folder
+
+
+def test_torchvision_format_source(tmp_path, monkeypatch):
+    folder = _write_torchvision_format(tmp_path)
+    monkeypatch.setattr(data.CIFAR10, "_check_integrity", lambda self: True)
+    monkeypatch.setattr("torchvision.datasets.cifar.check_integrity", lambda *a, **k: True)
+    train = load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert train.source == "torchvision" and len(train) == 20
+    first = pickle.loads((folder / "data_batch_1").read_bytes())
+    assert torch.equal(train.images[0], torch.from_numpy(first["data"][0].reshape(3, 32, 32)))
+    assert train.labels[:4].tolist() == first["labels"]
+
+
+def test_damaged_torchvision_files_are_reported(tmp_path):
+    _write_torchvision_format(tmp_path)  # las sumas md5 no son las de torchvision: "dañados"
+    with pytest.warns(UserWarning, match="dañados o incompletos"):
+        result = load_cifar10("test", data_dir=tmp_path, offline=True)
+    assert result.synthetic
+
+
+class _FakeCIFAR10:
+    calls: list[bool] = []
+
+    def __init__(self, root, train, download):
+        _FakeCIFAR10.calls.append(download)
+        raise urllib.error.URLError("sin red")
+
+
+def test_offline_never_downloads_and_falls_back(tmp_path, monkeypatch, capsys):
+    _FakeCIFAR10.calls = []
+    monkeypatch.setattr(data, "CIFAR10", _FakeCIFAR10)
+    result = load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert _FakeCIFAR10.calls == []
+    assert result.synthetic and result.source == "sintético" and len(result) == 5000
+    out = capsys.readouterr().out
+    assert "SINTÉTICO" in out and "no es CIFAR-10" in out and "COURSE_OFFLINE" in out
+    assert not cache_path(tmp_path, "train").exists(), "el conjunto sintético no se guarda en caché"
+
+
+def test_failed_download_falls_back_with_a_warning(tmp_path, monkeypatch):
+    _FakeCIFAR10.calls = []
+    monkeypatch.setattr(data, "CIFAR10", _FakeCIFAR10)
+    with pytest.warns(UserWarning, match="No se pudo descargar CIFAR-10"):
+        result = load_cifar10("test", data_dir=tmp_path, offline=False)
+    assert _FakeCIFAR10.calls == [True]
+    assert result.synthetic and len(result) == 1000
+
+
+def test_synthetic_is_deterministic_balanced_and_learnable():
+    images, labels = make_synthetic("train")
+    again, _ = make_synthetic("train")
+    assert torch.equal(images, again)
+    assert images.dtype == torch.uint8 and images.shape == (5000, 3, 32, 32)
+    assert labels.bincount().tolist() == [500] * 10
+    test_images, test_labels = make_synthetic("test")
+    assert not torch.equal(test_images[:10], images[:10])
+    # Una regresión logística de unos segundos debe separar las clases.
+    torch.manual_seed(0)
+    x = BatchTransform()(images).flatten(1)
+    model = torch.nn.Linear(3072, 10)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    for _ in range(60):
+        optimizer.zero_grad()
+        torch.nn.functional.cross_entropy(model(x), labels).backward()
+        optimizer.step()
+    accuracy = (model(BatchTransform()(test_images).flatten(1)).argmax(1) == test_labels).float().mean()
+    assert accuracy > 0.6
+
+
+def test_batches_shapes_ranges_and_seeded_shuffle():
+    images, labels = make_synthetic("test")
+    dataset = data.CIFAR10Tensor(images, labels, "sintético", "test", BatchTransform())
+    batches = list(make_loader(dataset, batch_size=256))
+    assert [len(y) for _, y in batches] == [256, 256, 256, 232]
+    x, y = batches[0]
+    assert x.shape == (256, 3, 32, 32) and x.dtype == torch.float32 and y.dtype == torch.int64
+    assert torch.equal(y, labels[:256])
+    low = (0 - torch.tensor(data.MEAN)) / torch.tensor(data.STD)
+    high = (1 - torch.tensor(data.MEAN)) / torch.tensor(data.STD)
+    assert (x.amin((0, 2, 3)) >= low - 1e-5).all() and (x.amax((0, 2, 3)) <= high + 1e-5).all()
+    first = [y for _, y in make_loader(dataset, 100, shuffle=True, seed=1)]
+    second = [y for _, y in make_loader(dataset, 100, shuffle=True, seed=1)]
+    assert all(torch.equal(a, b) for a, b in zip(first, second, strict=True))
+    loader = make_loader(dataset, 100, shuffle=True, seed=1)
+    epoch_1, epoch_2 = torch.cat([y for _, y in loader]), torch.cat([y for _, y in loader])
+    assert not torch.equal(epoch_1, epoch_2), "cada época debe barajar de nuevo"
+    assert sorted(epoch_1.tolist()) == sorted(labels.tolist())
+
+
+def test_flip_and_crop_act_per_image():
+    images = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8)
+    plain = BatchTransform()(images)
+    flipped = BatchTransform(flip=True, seed=3)(images)
+    same = [torch.equal(f, p) for f, p in zip(flipped, plain, strict=True)]
+    mirrored = [torch.equal(f, p.flip(2)) for f, p in zip(flipped, plain, strict=True)]
+    assert all(s or m for s, m in zip(same, mirrored, strict=True))
+    assert 10 < sum(mirrored) < 54, "cada imagen se voltea por separado, con probabilidad 1/2"
+    cropped = BatchTransform(crop_padding=4, seed=3)(images)
+    padded = torch.nn.functional.pad(images.float() / 255, (4, 4, 4, 4))
+    padded = (padded - torch.tensor(data.MEAN).view(3, 1, 1)) / torch.tensor(data.STD).view(3, 1, 1)
+    offsets = set()
+    for image, source in zip(cropped, padded, strict=True):
+        matches = [
+            (t, left)
+            for t in range(9)
+            for left in range(9)
+            if torch.allclose(image, source[:, t : t + 32, left : left + 32], atol=1e-6)
+        ]
+        assert matches, "cada recorte debe ser una ventana de 32×32 de la imagen rellenada"
+        offsets.add(matches[0])
+    assert len(offsets) > 10
+    assert BatchTransform(flip=True)(images[0]).shape == (3, 32, 32)
+
+
+def test_transforms_do_not_modify_the_input():
+    images = torch.randint(0, 256, (8, 3, 32, 32), dtype=torch.uint8)
+    copy = images.clone()
+    BatchTransform(flip=True, crop_padding=4)(images)
+    assert torch.equal(images, copy)
+
+
+def test_subset_and_class_names():
+    images, labels = make_synthetic("test")
+    dataset = data.CIFAR10Tensor(images, labels, "sintético", "test")
+    small = dataset.subset(100, seed=2)
+    assert len(small) == 100 and torch.equal(small.images, dataset.subset(100, seed=2).images)
+    with pytest.raises(ValueError, match="entre 1 y 1000"):
+        dataset.subset(0)
+    assert CLASSES_ES[:3] == ("avión", "automóvil", "pájaro") and CLASSES_ES[-1] == "camión"
+    assert len(CLASSES_EN) == len(CLASSES_ES) == 10
+
+
+def test_unknown_split(tmp_path):
+    with pytest.raises(ValueError, match="split debe ser 'train' o 'test', pero llegó 'validacion'"):
+        load_cifar10("validacion", data_dir=tmp_path, offline=True)
+
+
+def test_wrong_folder_layout(tmp_path):
+    (tmp_path / "train").mkdir()
+    (tmp_path / "train" / "foto.jpg").write_bytes(b"")
+    with pytest.raises(ValueError, match="una subcarpeta por clase"):
+        load_cifar10("train", data_dir=tmp_path, offline=True)
+    with pytest.raises(FileNotFoundError, match="Se esperaba la carpeta 'test/'.*train"):
+        load_imagefolder(tmp_path, "test")
+
+
+def test_missing_class_folder(tmp_path):
+    _write_imagefolder(tmp_path, classes=CLASSES_EN[:-1])
+    with pytest.raises(ValueError, match=r"faltan \['truck'\] y sobran \[\]"):
+        load_cifar10("train", data_dir=tmp_path, offline=True)
+
+
+def test_bad_batch_arguments():
+    images, labels = make_synthetic("test", size=10)
+    dataset = data.CIFAR10Tensor(images, labels, "sintético", "test")
+    with pytest.raises(ValueError, match="batch_size debe ser un entero positivo"):
+        make_loader(dataset, batch_size=0)
+    with pytest.raises(ValueError, match="vacío"):
+        make_loader([], 4)
+    with pytest.raises(ValueError, match=r"uint8 de forma \(N, 3, 32, 32\)"):
+        data.CIFAR10Tensor(images.float(), labels, "sintético", "test")
+    with pytest.raises(ValueError, match="lote"):
+        BatchTransform()(images[:, :2])
+
+
+@pytest.mark.skipif(
+    find_imagefolder_root(get_settings().data_dir) is None,
+    reason="Sin la copia de CIFAR-10 en COURSE_DATA (CI la extrae de ../shared/data).",
+)
+def test_real_cifar10_from_course_data():
+    train, test = load_cifar10("train"), load_cifar10("test")
+    assert (len(train), len(test)) == (50_000, 10_000)
+    assert not train.synthetic and train.source in ("imagefolder", "torchvision")
+    assert train.labels.bincount().tolist() == [5000] * 10
+    assert test.labels.bincount().tolist() == [1000] * 10
+    assert train.images.shape == (50_000, 3, 32, 32) and train.images.dtype == torch.uint8
+    # El orden de las clases es el de CIFAR-10: el canal azul medio de los barcos supera al de los ciervos.
+    blue = [train.images[train.labels == k, 2].float().mean() for k in range(10)]
+    assert blue[CLASSES_EN.index("ship")] > blue[CLASSES_EN.index("deer")]
+
+
+def test_select_classes_and_few_per_class():
+    images, labels = make_synthetic("test")
+    dataset = data.CIFAR10Tensor(images, labels, "sintético", "test")
+    new = dataset.select_classes([5, 6, 7, 8, 9])
+    assert new.classes == ("perro", "rana", "caballo", "barco", "camión")
+    assert len(new) == 500 and new.labels.bincount().tolist() == [100] * 5
+    assert torch.equal(new.images[new.labels == 0], images[labels == 5])
+    few = new.few_per_class(10, seed=1)
+    assert len(few) == 50 and few.labels.bincount().tolist() == [10] * 5
+    assert torch.equal(few.images, new.few_per_class(10, seed=1).images)
+    with pytest.raises(ValueError, match="etiquetas distintas entre 0 y 9"):
+        dataset.select_classes([3, 3])
+    with pytest.raises(ValueError, match="solo tiene 100 imágenes; se pidieron 200"):
+        new.few_per_class(200)
