@@ -55,9 +55,7 @@ def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2) -> Path:
             if index <= step:
                 _draw_cell(ax_vector, index, 0, index + 1, color)
             else:
-                ax_vector.add_patch(
-                    Rectangle((index, 0), 1, 1, facecolor=_EMPTY, edgecolor="0.7", linestyle=":")
-                )
+                ax_vector.add_patch(Rectangle((index, 0), 1, 1, facecolor=_EMPTY, edgecolor="0.7", linestyle=":"))
         row, col = divmod(min(step, total - 1), size)
         ax_matrix.set_title(
             f"Matriz {size}×{size}: fila {row}, columna {col} → posición {row * size + col}",

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import io
+from collections.abc import Sequence
+
 import ipywidgets as widgets
+import torch
+from matplotlib.figure import Figure
+
+from course_utils.data import CLASSES_ES
+from course_utils.plots import to_displayable
 
 IMAGE_SHAPE = (3, 32, 32)
 
@@ -54,9 +62,7 @@ def flatten_explorer(shape: tuple[int, int, int] = IMAGE_SHAPE) -> widgets.VBox:
     c_slider = widgets.IntSlider(0, 0, channels - 1, description="canal c", style=style)
     h_slider = widgets.IntSlider(0, 0, height - 1, description="fila h", style=style)
     w_slider = widgets.IntSlider(0, 0, width - 1, description="columna w", style=style)
-    flat_slider = widgets.IntSlider(
-        0, 0, channels * height * width - 1, description="posición plana", style=style
-    )
+    flat_slider = widgets.IntSlider(0, 0, channels * height * width - 1, description="posición plana", style=style)
     text = widgets.HTML(describe_mapping(0, 0, 0, shape))
     updating = False
 
@@ -82,3 +88,68 @@ def flatten_explorer(shape: tuple[int, int, int] = IMAGE_SHAPE) -> widgets.VBox:
         slider.observe(from_chw, names="value")
     flat_slider.observe(from_flat, names="value")
     return widgets.VBox([c_slider, h_slider, w_slider, flat_slider, text])
+
+
+def _prediction_png(image: torch.Tensor, label: int, probabilities: torch.Tensor, classes: Sequence[str]) -> bytes:
+    """Dibuja la imagen y sus probabilidades en un PNG (sin pyplot, para no mostrar nada por su cuenta)."""
+    figure = Figure(figsize=(7, 2.8), dpi=90)
+    ax_image, ax_bars = figure.subplots(1, 2, gridspec_kw={"width_ratios": [1, 1.6]})
+    ax_image.imshow(to_displayable(image).numpy())
+    ax_image.axis("off")
+    ax_image.set_title(f"real: {classes[label]}")
+    best = int(probabilities.argmax())
+    colors = ["tab:green" if k == label else ("tab:red" if k == best else "tab:blue") for k in range(len(classes))]
+    ax_bars.barh(list(classes), probabilities.numpy(), color=colors)
+    ax_bars.invert_yaxis()
+    ax_bars.set(xlim=(0, 1), xlabel="probabilidad")
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def prediction_browser(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    probabilities: torch.Tensor,
+    classes: Sequence[str] = CLASSES_ES,
+) -> widgets.VBox:
+    """Navegador de predicciones: elige una imagen de prueba y mira sus probabilidades.
+
+    La barra verde es la clase real; si la predicción falla, la predicha sale en rojo. La casilla «solo
+    errores» limita el recorrido a las imágenes mal clasificadas.
+    """
+    if not len(images) == len(labels) == len(probabilities):
+        raise ValueError(
+            f"Se esperaban tantas imágenes como etiquetas y probabilidades, pero hay {len(images)}, "
+            f"{len(labels)} y {len(probabilities)}."
+        )
+    predictions = probabilities.argmax(dim=1)
+    wrong = (predictions != labels).nonzero().flatten().tolist()
+    only_wrong = widgets.Checkbox(False, description="solo errores")
+    slider = widgets.IntSlider(0, 0, len(images) - 1, description="imagen")
+    caption = widgets.HTML()
+    picture = widgets.Image(format="png")
+
+    def indices() -> list[int]:
+        return wrong if only_wrong.value and wrong else list(range(len(images)))
+
+    def draw(_change: dict | None = None) -> None:
+        index = indices()[min(slider.value, len(indices()) - 1)]
+        label, guess = int(labels[index]), int(predictions[index])
+        verdict = "acierto" if label == guess else "error"
+        caption.value = (
+            f"Imagen {index}: real <b>{classes[label]}</b>, predicción <b>{classes[guess]}</b> "
+            f"({probabilities[index, guess].item() * 100:.0f} %) · {verdict}"
+        )
+        picture.value = _prediction_png(images[index], label, probabilities[index], classes)
+
+    def switch(_change: dict) -> None:
+        slider.max = len(indices()) - 1
+        slider.value = 0
+        draw()
+
+    slider.observe(draw, names="value")
+    only_wrong.observe(switch, names="value")
+    draw()
+    return widgets.VBox([widgets.HBox([slider, only_wrong]), caption, picture])

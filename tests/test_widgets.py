@@ -54,3 +54,32 @@ def test_explorer_updates_in_both_directions():
     flat.value = 3071
     assert (c.value, h.value, w.value) == (2, 31, 31)
     assert "= 3071" in text.value
+
+
+def test_prediction_browser_follows_the_slider_and_the_errors_filter():
+    from course_utils.widgets import prediction_browser
+
+    images = torch.randint(0, 256, (6, 3, 32, 32), dtype=torch.uint8)
+    labels = torch.tensor([0, 1, 2, 3, 4, 5])
+    probabilities = torch.full((6, 10), 0.05)
+    guesses = [0, 7, 2, 3, 9, 5]  # se equivoca en las imágenes 1 y 4
+    probabilities[torch.arange(6), guesses] = 0.55
+    box = prediction_browser(images, labels, probabilities)
+    (slider, only_wrong), caption, picture = box.children[0].children, box.children[1], box.children[2]
+    assert caption.value.startswith("Imagen 0: real <b>avión</b>, predicción <b>avión</b> (55 %) · acierto")
+    first_png = bytes(picture.value)
+    assert first_png.startswith(b"\x89PNG")
+    slider.value = 1
+    assert "Imagen 1: real <b>automóvil</b>, predicción <b>caballo</b>" in caption.value
+    assert bytes(picture.value) != first_png
+    only_wrong.value = True
+    assert slider.max == 1 and caption.value.startswith("Imagen 1:")
+    slider.value = 1
+    assert caption.value.startswith("Imagen 4: real <b>ciervo</b>, predicción <b>camión</b>")
+
+
+def test_prediction_browser_rejects_mismatched_lengths():
+    from course_utils.widgets import prediction_browser
+
+    with pytest.raises(ValueError, match="tantas imágenes como etiquetas"):
+        prediction_browser(torch.zeros(3, 3, 32, 32), torch.zeros(2), torch.zeros(3, 10))

@@ -1,0 +1,191 @@
+"""ResNet18 en CIFAR-10 completo (copia JPEG) con 2 hilos de CPU: las cifras de la lección 05.
+
+1. Una época de entrenar la cabeza lineal sobre características ya calculadas, frente a una época que pasa
+   cada lote por la red congelada antes de entrenar la cabeza (la proporción es la aceleración).
+2. El experimento de transferencia sin descargas: preentrenar ResNet18 en cinco clases (avión, automóvil,
+   pájaro, gato, ciervo) y aprender las otras cinco con solo SHOTS imágenes etiquetadas por clase, con una
+   cabeza sobre las características transferidas frente a la misma red entrenada desde cero con esas imágenes.
+3. Entrenar ResNet18 desde cero a 32×32 con un presupuesto de 10 minutos (segundos por época y exactitud).
+
+Sin pesos de ImageNet (no se pueden descargar aquí): la red congelada del punto 1 tiene pesos aleatorios, lo
+que no cambia el tiempo. Uso: ``python benchmarks/train_resnet18.py [RAÍZ_IMAGEFOLDER]``. La última línea es
+un objeto JSON con las cifras.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import TensorDataset
+from torchvision import models
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from data_loading import linked_data_dir  # noqa: E402
+
+from course_utils import data  # noqa: E402
+from course_utils.training import evaluate, extract_features, fit, train_linear_head  # noqa: E402
+
+# Los mismos números que la lección 05 (una prueba lo comprueba).
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+PRETRAIN_CLASSES, NEW_CLASSES = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
+SHOTS = 10
+PRETRAIN_EPOCHS = 3
+SCRATCH_FEW_EPOCHS = 60
+SCRATCH_BUDGET_S = 600.0
+HEAD_EPOCHS = 5
+
+
+def transforms(augment: bool) -> data.BatchTransform:
+    return data.BatchTransform(flip=augment, crop_padding=4 if augment else 0, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+
+
+def resnet(num_classes: int) -> nn.Module:
+    model = models.resnet18(weights=None)
+    model.fc = nn.Linear(512, num_classes)
+    return model
+
+
+def train_resnet(model, train, test, epochs, budget_s=None):
+    """SGD con momento y OneCycleLR, el mismo esquema que la lección 05."""
+    train_loader = data.make_loader(train.with_transform(transforms(True)), 256, shuffle=True)
+    test_loader = data.make_loader(test.with_transform(transforms(False)), 1000)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=0.1, total_steps=epochs * len(train_loader))
+    return fit(
+        model,
+        train_loader,
+        test_loader,
+        optimizer,
+        epochs,
+        scheduler=scheduler,
+        progress=False,
+        num_classes=len(train.classes),
+    )
+
+
+def head_speed(train) -> tuple[float, float, float]:
+    """(s por época con características precalculadas, s por época con la red congelada, s de extraerlas)."""
+    torch.manual_seed(0)
+    backbone = resnet(10)
+    backbone.fc = nn.Identity()
+    backbone.requires_grad_(False).eval()
+    loader = data.make_loader(train.with_transform(transforms(False)), 256, shuffle=True)
+    head = nn.Linear(512, 10)
+    optimizer = torch.optim.Adam(head.parameters(), lr=1e-3)
+    start = time.perf_counter()
+    for images, labels in loader:
+        with torch.no_grad():
+            features = backbone(images)
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(head(features), labels).backward()
+        optimizer.step()
+    frozen_epoch = time.perf_counter() - start
+    start = time.perf_counter()
+    features, labels = extract_features(backbone, data.make_loader(train.with_transform(transforms(False)), 1000))
+    extraction = time.perf_counter() - start
+    feature_loader = data.make_loader(TensorDataset(features, labels), 256, shuffle=True)
+    start = time.perf_counter()
+    for _ in range(HEAD_EPOCHS):
+        for batch, targets in feature_loader:
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(head(batch), targets).backward()
+            optimizer.step()
+    precomputed_epoch = (time.perf_counter() - start) / HEAD_EPOCHS
+    return precomputed_epoch, frozen_epoch, extraction
+
+
+def transfer(train, test) -> tuple[float, float]:
+    """(exactitud de la cabeza sobre características transferidas, exactitud desde cero), en las 5 clases nuevas."""
+    torch.manual_seed(0)
+    pretrained = resnet(len(PRETRAIN_CLASSES))
+    history = train_resnet(
+        pretrained, train.select_classes(PRETRAIN_CLASSES), test.select_classes(PRETRAIN_CLASSES), PRETRAIN_EPOCHS
+    )
+    print(f"  preentrenada en 5 clases: {history.test_acc[-1]:.1%} en {history.seconds[-1]:.0f} s", flush=True)
+    few = train.select_classes(NEW_CLASSES).few_per_class(SHOTS)
+    new_test = test.select_classes(NEW_CLASSES)
+    pretrained.fc = nn.Identity()
+    few_features, few_labels = extract_features(
+        pretrained, data.make_loader(few.with_transform(transforms(False)), 1000)
+    )
+    test_features, test_labels = extract_features(
+        pretrained, data.make_loader(new_test.with_transform(transforms(False)), 1000)
+    )
+    head = train_linear_head(few_features, few_labels, len(NEW_CLASSES))
+    transfer_acc = (head(test_features).argmax(1) == test_labels).float().mean().item()
+    torch.manual_seed(0)
+    scratch = resnet(len(NEW_CLASSES))
+    few_loader = data.make_loader(few.with_transform(transforms(True)), 256, shuffle=True)
+    test_loader = data.make_loader(new_test.with_transform(transforms(False)), 1000)
+    optimizer = torch.optim.AdamW(scratch.parameters(), lr=1e-3)
+    fit(scratch, few_loader, test_loader, optimizer, SCRATCH_FEW_EPOCHS, progress=False, num_classes=5)
+    _, scratch_acc = evaluate(scratch, test_loader, num_classes=5)
+    return transfer_acc, scratch_acc
+
+
+def scratch_budget(train, test) -> tuple[float, float, float]:
+    """(exactitud, s de la primera época, s totales) de ResNet18 desde cero con SCRATCH_BUDGET_S segundos."""
+    torch.manual_seed(0)
+    probe = resnet(10)
+    loader = data.make_loader(train.with_transform(transforms(True)), 256, shuffle=True)
+    optimizer = torch.optim.SGD(probe.parameters(), lr=0.01)
+    start = time.perf_counter()
+    for step, (images, labels) in enumerate(loader):
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(probe(images), labels).backward()
+        optimizer.step()
+        if step == 9:
+            break
+    estimated_epoch = (time.perf_counter() - start) / 10 * len(loader)
+    epochs = max(1, int(SCRATCH_BUDGET_S // estimated_epoch))
+    print(f"  época estimada en {estimated_epoch:.0f} s: {epochs} épocas en el presupuesto", flush=True)
+    torch.manual_seed(0)
+    history = train_resnet(resnet(10), train, test, epochs)
+    return history.test_acc[-1], history.seconds[0], history.seconds[-1]
+
+
+def main() -> None:
+    torch.set_num_threads(2)
+    with tempfile.TemporaryDirectory() as workdir:
+        _, data_dir = linked_data_dir(Path(workdir))
+        train = data.load_cifar10("train", data_dir=data_dir, offline=True)
+        test = data.load_cifar10("test", data_dir=data_dir, offline=True)
+    precomputed, frozen, extraction = head_speed(train)
+    print(
+        f"Cabeza: {precomputed:.3f} s/época con características precalculadas (extraerlas: {extraction:.0f} s) "
+        f"frente a {frozen:.1f} s/época pasando por la red congelada: {frozen / precomputed:.0f}×",
+        flush=True,
+    )
+    transfer_acc, transfer_scratch_acc = transfer(train, test)
+    print(
+        f"Transferencia con {SHOTS} imágenes por clase: {transfer_acc:.1%} con características transferidas, "
+        f"{transfer_scratch_acc:.1%} desde cero",
+        flush=True,
+    )
+    scratch_acc, epoch_s, total_s = scratch_budget(train, test)
+    print(f"Desde cero, 32×32: {epoch_s:.0f} s/época; {scratch_acc:.1%} en prueba tras {total_s:.0f} s", flush=True)
+    print(
+        json.dumps(
+            {
+                "head_epoch_precomputed_s": round(precomputed, 4),
+                "head_epoch_frozen_backbone_s": round(frozen, 2),
+                "speedup": round(frozen / precomputed, 1),
+                "full_epoch_32px_s": round(epoch_s, 1),
+                "scratch_acc_10min": round(scratch_acc, 4),
+                "transfer_acc": round(transfer_acc, 4),
+                "transfer_scratch_acc": round(transfer_scratch_acc, 4),
+                "feature_extraction_s": round(extraction, 1),
+                "scratch_train_s": round(total_s, 1),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,184 @@
+"""Gráficas del curso (matplotlib), con títulos y etiquetas en español."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+
+from course_utils.data import CLASSES_ES, MEAN, STD
+
+
+def to_displayable(images: torch.Tensor, mean: Sequence[float] = MEAN, std: Sequence[float] = STD) -> torch.Tensor:
+    """Lleva imágenes (N, 3, H, W) o (3, H, W) a floats 0–1 con los canales al final, listas para imshow.
+
+    Acepta uint8 (0–255), floats 0–1 o floats normalizados con ``mean``/``std`` (se detectan porque se
+    salen del intervalo 0–1) y nunca modifica el tensor que recibe.
+    """
+    if images.ndim not in (3, 4) or images.shape[-3] != 3:
+        raise ValueError(f"Se esperaban imágenes (N, 3, H, W) o (3, H, W), pero llegó la forma {tuple(images.shape)}.")
+    images = images.detach().cpu()
+    if images.dtype == torch.uint8:
+        images = images.float() / 255
+    elif images.min() < 0 or images.max() > 1:
+        shape = (3, 1, 1)
+        images = images.float() * torch.tensor(std).view(shape) + torch.tensor(mean).view(shape)
+    return images.float().clamp(0, 1).movedim(-3, -1)
+
+
+def show_images(
+    images: torch.Tensor,
+    labels: Sequence[int] | torch.Tensor,
+    predictions: Sequence[int] | torch.Tensor | None = None,
+    classes: Sequence[str] = CLASSES_ES,
+    columns: int = 8,
+    title: str | None = None,
+) -> plt.Figure:
+    """Cuadrícula de imágenes con su clase (y la predicción, en verde si acierta y en rojo si falla)."""
+    pictures = to_displayable(images if images.ndim == 4 else images.unsqueeze(0))
+    labels = torch.as_tensor(labels).reshape(-1).tolist()
+    if len(labels) != len(pictures):
+        raise ValueError(f"Hay {len(pictures)} imágenes pero {len(labels)} etiquetas.")
+    if predictions is not None:
+        predictions = torch.as_tensor(predictions).reshape(-1).tolist()
+        if len(predictions) != len(pictures):
+            raise ValueError(f"Hay {len(pictures)} imágenes pero {len(predictions)} predicciones.")
+    columns = min(columns, len(pictures))
+    rows = math.ceil(len(pictures) / columns)
+    height = 2.4 if predictions is not None else 2.0
+    fig, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, height * rows), squeeze=False)
+    for index, ax in enumerate(axes.flat):
+        ax.axis("off")
+        if index >= len(pictures):
+            continue
+        ax.imshow(pictures[index].numpy())
+        text, color = classes[labels[index]], "black"
+        if predictions is not None:
+            guess = predictions[index]
+            color = "green" if guess == labels[index] else "red"
+            text = f"{classes[labels[index]]}\npred.: {classes[guess]}"
+        ax.set_title(text, fontsize=9, color=color)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_probabilities(
+    probabilities: torch.Tensor,
+    classes: Sequence[str] = CLASSES_ES,
+    true_label: int | None = None,
+    title: str = "Probabilidad de cada clase",
+) -> plt.Figure:
+    """Barras horizontales con la probabilidad de cada clase; la más probable, resaltada."""
+    probabilities = probabilities.detach().cpu().reshape(-1)
+    if len(probabilities) != len(classes):
+        raise ValueError(
+            f"Se esperaban {len(classes)} probabilidades (una por clase), pero llegaron {len(probabilities)}."
+        )
+    best = int(probabilities.argmax())
+    colors = ["tab:orange" if k == best else "tab:blue" for k in range(len(classes))]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    ax.barh(list(classes), probabilities.numpy(), color=colors)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("probabilidad")
+    if true_label is not None:
+        ax.get_yticklabels()[true_label].set_fontweight("bold")
+        title = f"{title} (clase real: {classes[true_label]})"
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+class LiveCurves:
+    """Curvas de pérdida y exactitud (entrenamiento y prueba) que se redibujan al final de cada época."""
+
+    def __init__(self, title: str = "Entrenamiento"):
+        from IPython.display import display
+
+        self.fig, (self.ax_loss, self.ax_acc) = plt.subplots(1, 2, figsize=(10, 3.5))
+        self.fig.suptitle(title)
+        self._draw_axes()
+        self.handle = display(self.fig, display_id=True)
+        plt.close(self.fig)  # solo se muestra a través de self.handle
+
+    def _draw_axes(self) -> None:
+        self.ax_loss.set(title="Pérdida", xlabel="época")
+        self.ax_acc.set(title="Exactitud", xlabel="época", ylim=(0, 1))
+
+    def update(self, history) -> None:
+        """Redibuja las curvas con el historial (un ``training.History``)."""
+        epochs = range(1, len(history.train_loss) + 1)
+        for ax in (self.ax_loss, self.ax_acc):
+            ax.clear()
+        self._draw_axes()
+        self.ax_loss.plot(epochs, history.train_loss, "o-", label="entrenamiento")
+        self.ax_loss.plot(epochs, history.test_loss, "o-", label="prueba")
+        self.ax_acc.plot(epochs, history.train_acc, "o-", label="entrenamiento")
+        self.ax_acc.plot(epochs, history.test_acc, "o-", label="prueba")
+        for ax in (self.ax_loss, self.ax_acc):
+            ax.legend()
+            ax.grid(alpha=0.3)
+        self.fig.tight_layout()
+        if self.handle is not None:
+            self.handle.update(self.fig)
+
+
+def show_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str] = CLASSES_ES) -> plt.Figure:
+    """Matriz de confusión normalizada por filas (cada fila, una clase real, suma 1)."""
+    matrix = torch.as_tensor(matrix).float()
+    if matrix.shape != (len(classes), len(classes)):
+        raise ValueError(f"Se esperaba una matriz {len(classes)}×{len(classes)}, pero llegó {tuple(matrix.shape)}.")
+    rates = matrix / matrix.sum(dim=1, keepdim=True).clamp(min=1)
+    fig, ax = plt.subplots(figsize=(7, 6))
+    image = ax.imshow(rates.numpy(), cmap="Blues", vmin=0, vmax=1)
+    ax.set_xticks(range(len(classes)), classes, rotation=45, ha="right")
+    ax.set_yticks(range(len(classes)), classes)
+    ax.set(xlabel="clase predicha", ylabel="clase real", title="Matriz de confusión (fracción de cada fila)")
+    for row in range(len(classes)):
+        for col in range(len(classes)):
+            value = rates[row, col].item()
+            ax.text(
+                col,
+                row,
+                f"{value:.2f}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if value > 0.5 else "black",
+            )
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    fig.tight_layout()
+    return fig
+
+
+def show_accuracy_per_class(accuracies: torch.Tensor, classes: Sequence[str] = CLASSES_ES) -> plt.Figure:
+    """Barras con la exactitud de cada clase."""
+    accuracies = torch.as_tensor(accuracies).float()
+    fig, ax = plt.subplots(figsize=(7, 3.2))
+    ax.bar(list(classes), accuracies.numpy(), color="tab:blue")
+    ax.set(ylim=(0, 1), ylabel="exactitud", title="Exactitud por clase")
+    ax.tick_params(axis="x", rotation=45)
+    fig.tight_layout()
+    return fig
+
+
+def show_mistakes(
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    probabilities: torch.Tensor,
+    count: int = 16,
+    classes: Sequence[str] = CLASSES_ES,
+) -> plt.Figure | None:
+    """Los errores más seguros del modelo: imágenes mal clasificadas con mayor probabilidad en la predicción."""
+    predictions = probabilities.argmax(dim=1)
+    wrong = (predictions != labels).nonzero().flatten()
+    if len(wrong) == 0:
+        print(f"El modelo no se equivoca en ninguna de las {len(labels)} imágenes: no hay errores que mostrar.")
+        return None
+    confidence = probabilities[wrong, predictions[wrong]]
+    chosen = wrong[confidence.argsort(descending=True)[:count]]
+    return show_images(images[chosen], labels[chosen], predictions[chosen], classes, title="Errores con más confianza")

@@ -1,0 +1,246 @@
+"""Bucle de entrenamiento, evaluación, métricas y puntos de control."""
+
+from __future__ import annotations
+
+import math
+import pickle
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+
+@dataclass
+class History:
+    """Métricas de cada época: pérdida y exactitud (de 0 a 1) en entrenamiento y prueba, y segundos."""
+
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_loss: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)  # tiempo de entrenamiento acumulado
+
+    def metrics(self) -> dict[str, list[float]]:
+        """Las métricas que no dependen del reloj (para comparar ejecuciones)."""
+        return {
+            "train_loss": self.train_loss,
+            "train_acc": self.train_acc,
+            "test_loss": self.test_loss,
+            "test_acc": self.test_acc,
+        }
+
+
+def bf16_is_fast(device: torch.device) -> bool:
+    """True si el dispositivo calcula en bfloat16 por hardware (GPU moderna o CPU con AVX-512 BF16/AMX)."""
+    if device.type == "cuda":
+        return torch.cuda.is_bf16_supported()
+    if device.type != "cpu":
+        return False
+    try:
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return "avx512_bf16" in flags or "amx_bf16" in flags
+
+
+def _check_batch(outputs: torch.Tensor, labels: torch.Tensor, num_classes: int) -> None:
+    """Detiene el entrenamiento con un error claro si la salida o las etiquetas no encajan."""
+    if outputs.ndim != 2 or outputs.shape[1] != num_classes:
+        raise ValueError(
+            f"El modelo debe devolver una fila de {num_classes} logits por imagen, (N, {num_classes}), "
+            f"pero devolvió la forma {tuple(outputs.shape)}."
+        )
+    if labels.numel() and (labels.min() < 0 or labels.max() >= num_classes):
+        raise ValueError(
+            f"Las etiquetas deben ir de 0 a {num_classes - 1}, pero hay etiquetas entre "
+            f"{labels.min().item()} y {labels.max().item()}."
+        )
+
+
+def _check_loader(loader: Iterable, name: str) -> None:
+    if len(loader) == 0:  # type: ignore[arg-type]
+        raise ValueError(f"El conjunto de {name} está vacío: no hay ningún lote con el que trabajar.")
+
+
+def evaluate(
+    model: nn.Module,
+    loader: Iterable,
+    loss_fn: Callable | None = None,
+    device: torch.device | str = "cpu",
+    num_classes: int = 10,
+) -> tuple[float, float]:
+    """Pérdida media y exactitud del modelo sobre un conjunto, en modo evaluación y sin gradientes."""
+    _check_loader(loader, "evaluación")
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    model.eval()
+    total_loss, correct, seen = 0.0, 0, 0
+    with torch.no_grad():
+        for images, labels in loader:
+            images, labels = images.to(device), labels.to(device)
+            outputs = model(images)
+            _check_batch(outputs, labels, num_classes)
+            total_loss += loss_fn(outputs.float(), labels).item() * len(labels)
+            correct += (outputs.argmax(dim=1) == labels).sum().item()
+            seen += len(labels)
+    return total_loss / seen, correct / seen
+
+
+def predict(
+    model: nn.Module, loader: Iterable, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Probabilidades (N, clases) y etiquetas reales (N,) de todo un conjunto."""
+    logits, labels = _outputs(model, loader, device, "predicción")
+    return torch.softmax(logits, dim=1), labels
+
+
+def _outputs(
+    model: nn.Module, loader: Iterable, device: torch.device | str, task: str
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Salidas del modelo (en float32, en la CPU) y etiquetas de todo un conjunto, sin gradientes."""
+    _check_loader(loader, task)
+    model.eval()
+    outputs, all_labels = [], []
+    with torch.no_grad():
+        for images, labels in loader:
+            outputs.append(model(images.to(device)).float().cpu())
+            all_labels.append(labels)
+    return torch.cat(outputs), torch.cat(all_labels)
+
+
+def fit(
+    model: nn.Module,
+    train_loader: Iterable,
+    test_loader: Iterable,
+    optimizer: torch.optim.Optimizer,
+    epochs: int,
+    loss_fn: Callable | None = None,
+    scheduler=None,
+    device: torch.device | str = "cpu",
+    num_classes: int = 10,
+    mixed_precision: bool = False,
+    on_epoch_end: Callable[[History], None] | None = None,
+    progress: bool = True,
+) -> History:
+    """Entrena ``epochs`` épocas y evalúa en prueba al final de cada una.
+
+    ``scheduler`` (opcional) avanza un paso por lote, como ``OneCycleLR``. Con ``mixed_precision`` los cálculos
+    de la red van en bfloat16 (más rápido donde el hardware lo admite) y los pesos siguen en float32.
+    """
+    if epochs < 1:
+        raise ValueError(f"epochs debe ser al menos 1, pero vale {epochs}.")
+    _check_loader(train_loader, "entrenamiento")
+    _check_loader(test_loader, "prueba")
+    device = torch.device(device)
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    model.to(device)
+    history = History()
+    training_time = 0.0
+    bar = tqdm(total=epochs * len(train_loader), desc="Entrenando", unit="lote", disable=not progress)
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        model.train()
+        total_loss, correct, seen = 0.0, 0, 0
+        for images, labels in train_loader:
+            images, labels = images.to(device), labels.to(device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=mixed_precision):
+                outputs = model(images)
+                _check_batch(outputs, labels, num_classes)
+                loss = loss_fn(outputs, labels)
+            if not torch.isfinite(loss):
+                raise FloatingPointError(
+                    f"La pérdida dejó de ser un número finito ({loss.item()}) en la época {epoch}: "
+                    "prueba con una tasa de aprendizaje más baja o revisa los datos."
+                )
+            optimizer.zero_grad()
+            loss.backward()
+            optimizer.step()
+            if scheduler is not None:
+                scheduler.step()
+            total_loss += loss.item() * len(labels)
+            correct += (outputs.argmax(dim=1) == labels).sum().item()
+            seen += len(labels)
+            bar.update(1)
+        training_time += time.perf_counter() - start
+        test_loss, test_acc = evaluate(model, test_loader, loss_fn, device, num_classes)
+        history.train_loss.append(total_loss / seen)
+        history.train_acc.append(correct / seen)
+        history.test_loss.append(test_loss)
+        history.test_acc.append(test_acc)
+        history.seconds.append(training_time)
+        bar.set_postfix_str(f"época {epoch}/{epochs} · exactitud en prueba {test_acc * 100:.1f} %")
+        if on_epoch_end is not None:
+            on_epoch_end(history)
+    bar.close()
+    return history
+
+
+def accuracy_per_class(predictions: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
+    """Exactitud (0–1) de cada clase: aciertos de la clase / imágenes de la clase (nan si no hay ninguna)."""
+    matrix = confusion_matrix(predictions, labels, num_classes)
+    counts = matrix.sum(dim=1)
+    return torch.where(counts > 0, matrix.diagonal() / counts.clamp(min=1), torch.tensor(math.nan))
+
+
+def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
+    """Matriz (clases × clases): la fila es la clase real y la columna la predicha."""
+    predictions, labels = torch.as_tensor(predictions).reshape(-1), torch.as_tensor(labels).reshape(-1)
+    if predictions.shape != labels.shape:
+        raise ValueError(f"Hay {len(predictions)} predicciones pero {len(labels)} etiquetas.")
+    for name, values in (("predicciones", predictions), ("etiquetas", labels)):
+        if values.numel() and (values.min() < 0 or values.max() >= num_classes):
+            raise ValueError(f"Las {name} deben ir de 0 a {num_classes - 1}.")
+    pairs = labels.long() * num_classes + predictions.long()
+    return torch.bincount(pairs, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+def save_checkpoint(model: nn.Module, path: str | Path, overwrite: bool = False) -> Path:
+    """Guarda solo los pesos (``state_dict``); no sobrescribe un archivo salvo con ``overwrite=True``."""
+    path = Path(path)
+    if path.exists() and not overwrite:
+        raise FileExistsError(f"Ya existe {path.name}; para sustituirlo, llama con overwrite=True.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(model.state_dict(), path)
+    return path
+
+
+def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torch.device = "cpu") -> nn.Module:
+    """Carga pesos guardados con ``save_checkpoint`` de forma segura (``weights_only=True``)."""
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as error:
+        raise ValueError(
+            f"{Path(path).name} no contiene solo pesos (tensores): torch.load(weights_only=True) se niega a "
+            "ejecutar el código que trae. Carga únicamente archivos de fuentes de confianza."
+        ) from error
+    if not isinstance(state, dict):
+        found = type(state).__name__
+        raise ValueError(f"Se esperaba un state_dict (un diccionario), pero el archivo contiene {found}.")
+    model.load_state_dict(state)
+    return model
+
+
+def extract_features(
+    backbone: nn.Module, loader: Iterable, device: torch.device | str = "cpu"
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Pasa un conjunto una sola vez por una red congelada, sin gradientes, y devuelve (salidas, etiquetas)."""
+    return _outputs(backbone, loader, device, "extracción de características")
+
+
+def train_linear_head(
+    features: torch.Tensor, labels: torch.Tensor, num_classes: int, steps: int = 300, lr: float = 1e-2, seed: int = 0
+) -> nn.Linear:
+    """Entrena una capa lineal sobre características ya calculadas (todo el conjunto en cada paso)."""
+    if len(features) == 0:
+        raise ValueError("No hay características con las que entrenar la cabeza.")
+    torch.manual_seed(seed)
+    head = nn.Linear(features.shape[1], num_classes)
+    optimizer = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=1e-4)
+    for _ in range(steps):
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(head(features), labels).backward()
+        optimizer.step()
+    return head

@@ -1,0 +1,112 @@
+"""Gráficas: conversión de imágenes para mostrarlas y cuadrícula con etiquetas en español."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+import torch  # noqa: E402
+
+from course_utils.data import BatchTransform  # noqa: E402
+from course_utils.plots import show_images, show_probabilities, to_displayable  # noqa: E402
+
+
+def test_uint8_float_and_normalized_give_the_same_picture():
+    images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
+    expected = (images.float() / 255).permute(0, 2, 3, 1)
+    normalized = BatchTransform()(images)
+    copy = normalized.clone()
+    assert torch.allclose(to_displayable(images), expected)
+    assert torch.allclose(to_displayable(images.float() / 255), expected)
+    assert torch.allclose(to_displayable(normalized), expected, atol=1e-5)
+    assert torch.equal(normalized, copy), "no debe modificar su entrada"
+    assert to_displayable(images[0]).shape == (32, 32, 3)
+
+
+def test_bad_shape():
+    with pytest.raises(ValueError, match=r"\(N, 3, H, W\).*\(2, 32, 32\)"):
+        to_displayable(torch.zeros(2, 32, 32))
+
+
+def test_grid_titles_in_spanish_with_predictions():
+    images = torch.randint(0, 256, (3, 3, 32, 32), dtype=torch.uint8)
+    fig = show_images(images, [0, 3, 9], predictions=[0, 5, 9], columns=2)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["avión\npred.: avión", "gato\npred.: perro", "camión\npred.: camión"]
+    colors = [ax.title.get_color() for ax in fig.axes if ax.get_title()]
+    assert colors == ["green", "red", "green"]
+    assert len(fig.axes) == 4
+    plt.close(fig)
+
+
+def test_label_count_must_match():
+    with pytest.raises(ValueError, match="Hay 2 imágenes pero 3 etiquetas"):
+        show_images(torch.zeros(2, 3, 32, 32, dtype=torch.uint8), [0, 1, 2])
+
+
+def test_probability_bars():
+    probabilities = torch.softmax(torch.tensor([[0.1, 2.0, 0.3, 0, 0, 0, 0, 0, 0, 0.5]]), dim=1)
+    fig = show_probabilities(probabilities, true_label=3)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()][:2] == ["avión", "automóvil"]
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths == pytest.approx(probabilities[0].tolist())
+    assert ax.patches[1].get_facecolor() != ax.patches[0].get_facecolor()
+    assert "clase real: gato" in ax.get_title()
+    plt.close(fig)
+    with pytest.raises(ValueError, match="Se esperaban 10 probabilidades"):
+        show_probabilities(torch.ones(3))
+
+
+def test_confusion_matrix_plot_and_per_class_bars():
+    from course_utils.plots import show_accuracy_per_class, show_confusion_matrix
+
+    matrix = torch.eye(10, dtype=torch.long) * 8 + 2
+    fig = show_confusion_matrix(matrix)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "clase predicha" and ax.get_ylabel() == "clase real"
+    assert [t.get_text() for t in ax.get_yticklabels()][-1] == "camión"
+    assert ax.texts[0].get_text() == f"{10 / 28:.2f}"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="10×10"):
+        show_confusion_matrix(torch.zeros(3, 3))
+    fig = show_accuracy_per_class(torch.linspace(0, 0.9, 10))
+    assert [bar.get_height() for bar in fig.axes[0].patches] == pytest.approx(torch.linspace(0, 0.9, 10).tolist())
+    plt.close(fig)
+
+
+def test_mistakes_gallery_shows_the_most_confident_errors():
+    from course_utils.plots import show_mistakes
+
+    images = torch.randint(0, 256, (4, 3, 32, 32), dtype=torch.uint8)
+    labels = torch.tensor([0, 1, 2, 3])
+    probabilities = torch.full((4, 10), 0.0)
+    probabilities[0, 0] = 1.0  # acierto
+    probabilities[1, 5], probabilities[2, 6], probabilities[3, 3] = 0.6, 0.9, 1.0
+    fig = show_mistakes(images, labels, probabilities)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
+    assert titles == ["pájaro\npred.: rana", "automóvil\npred.: perro"]
+    plt.close(fig)
+    assert show_mistakes(images[:1], labels[:1], probabilities[:1]) is None
+
+
+def test_mistakes_gallery_without_mistakes_says_so(capsys):
+    from course_utils.plots import show_mistakes
+
+    probabilities = torch.eye(10)[:3]
+    assert show_mistakes(torch.zeros(3, 3, 32, 32, dtype=torch.uint8), torch.arange(3), probabilities) is None
+    assert "no se equivoca en ninguna de las 3 imágenes" in capsys.readouterr().out
+
+
+def test_live_curves_redraw_with_the_history():
+    from course_utils.plots import LiveCurves
+    from course_utils.training import History
+
+    curves = LiveCurves()
+    history = History([2.0, 1.5], [0.3, 0.5], [1.9, 1.7], [0.35, 0.45], [1.0, 2.0])
+    curves.update(history)
+    lines = curves.ax_acc.get_lines()
+    assert [list(line.get_ydata()) for line in lines] == [[0.3, 0.5], [0.35, 0.45]]
+    assert curves.ax_loss.get_title() == "Pérdida" and curves.ax_acc.get_ylim() == (0, 1)
