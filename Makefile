@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 # JupyterLab se niega a arrancar como root sin --allow-root (pasa en contenedores y en CI).
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
+NOTEBOOKS ?= notebooks
 
 .PHONY: install lab test animaciones
 
@@ -20,7 +21,7 @@ $(VENV)/.instalado: $(BIN)/activate pyproject.toml
 install: $(VENV)/.instalado
 
 lab: install
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG) $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=$(NOTEBOOKS) $(ROOT_FLAG) $(LAB_ARGS)
 
 # pytest sale con 5 cuando no encuentra ninguna prueba: eso no es un éxito.
 test: install

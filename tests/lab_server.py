@@ -26,11 +26,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _wait_for(url: str, process: subprocess.Popen, timeout_s: float) -> None:
+def _wait_for(url: str, process: subprocess.Popen, log, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"JupyterLab terminó antes de responder (código {process.returncode}).")
+            log.seek(0)
+            tail = log.read().decode("utf-8", "replace")[-2000:]
+            raise RuntimeError(f"JupyterLab terminó antes de responder (código {process.returncode}):\n{tail}")
         try:
             with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
@@ -42,24 +44,30 @@ def _wait_for(url: str, process: subprocess.Popen, timeout_s: float) -> None:
 
 
 @contextmanager
-def running_lab(timeout_s: float = 90) -> Iterator[tuple[str, str]]:
-    """Lanza `make lab` y devuelve (url_base, token); al salir mata todo su grupo de procesos."""
+def running_lab(
+    timeout_s: float = 90, notebooks: Path | None = None, env: dict[str, str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """Lanza `make lab` y devuelve (url_base, token); al salir mata todo su grupo de procesos.
+
+    ``notebooks`` sirve otra carpeta en lugar de ``notebooks/`` (por ejemplo, una copia).
+    """
     if shutil.which("make") is None:
         raise RuntimeError("Hace falta `make` para lanzar JupyterLab como en el README.")
     port, token = free_port(), secrets.token_hex(16)
     args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    folder = [f"NOTEBOOKS={notebooks}"] if notebooks is not None else []
     log = tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(
-        ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}"],
+        ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}", *folder],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "JUPYTER_NO_CONFIG": "1"},
+        env={**os.environ, "JUPYTER_NO_CONFIG": "1", **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(f"{base}/lab?token={token}", process, timeout_s)
+        _wait_for(f"{base}/lab?token={token}", process, log, timeout_s)
         yield base, token
     finally:
         _stop(process)

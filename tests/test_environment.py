@@ -52,8 +52,6 @@ def test_mismatch_is_detected(tmp_path, monkeypatch):
     """La comparación falla si environment.yml cambia una versión."""
     text = (ROOT / "environment.yml").read_text(encoding="utf-8").replace("tqdm==", "tqdm==0.0.")
     (tmp_path / "environment.yml").write_text(text, encoding="utf-8")
-    (tmp_path / "pyproject.toml").write_text(
-        (ROOT / "pyproject.toml").read_text(encoding="utf-8"), encoding="utf-8"
-    )
+    (tmp_path / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text(encoding="utf-8"), encoding="utf-8")
     monkeypatch.setattr(__import__(__name__), "ROOT", tmp_path)
     assert conda_requirements()[1] != pyproject_requirements()

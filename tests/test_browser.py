@@ -1,0 +1,188 @@
+"""Las lecciones en un JupyterLab de verdad, manejado por Chromium como lo usaría un alumno.
+
+Arranca `make lab` (la primera orden del README) sobre una copia de los cuadernos, los abre en Chromium
+sin pantalla, ejecuta todas las celdas desde el menú de JupyterLab y mira lo que se ve: celdas ejecutadas,
+errores, figuras, widgets y la animación. Guarda una captura de cada cuaderno en ``capturas/``.
+
+Necesita Chromium (en Debian, ``apt-get install chromium``) y el paquete ``playwright`` (incluido en
+``.[dev]``); no hace falta ``playwright install``. Sin Chromium, la prueba se salta.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+import pytest
+from lab_server import ROOT, running_lab
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+SKIP_REASON = (
+    "Sin Chromium no se puede abrir JupyterLab en un navegador. Para activar esta prueba, instala Chromium "
+    "(en Debian o Ubuntu: sudo apt-get install chromium) y el paquete playwright (pip install -e '.[dev]')."
+)
+pytestmark = pytest.mark.skipif(CHROMIUM is None, reason=SKIP_REASON)
+SCREENSHOTS = ROOT / "capturas"
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+TRACEBACK = "Traceback (most recent call last)"
+PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+PROMPTS_JS = f"[...document.querySelectorAll('{PANEL} .jp-CodeCell .jp-InputPrompt')].map(p => p.textContent.trim())"
+# Ajustes de JupyterLab solo para la prueba: sin el aviso de noticias (tapa las salidas en las capturas).
+LAB_SETTINGS = {"@jupyterlab/apputils-extension/notification.jupyterlab-settings": '{"fetchNews": "false"}'}
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """JupyterLab sirviendo una copia de los cuadernos (el autoguardado no toca los del repositorio)."""
+    folder = tmp_path_factory.mktemp("cuadernos")
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        shutil.copy(notebook, folder / notebook.name)
+    broken = nbformat.read(ROOT / "notebooks" / "01_aplanar_imagenes.ipynb", as_version=4)
+    broken.cells.insert(3, nbformat.v4.new_code_cell("1 / 0"))
+    nbformat.write(broken, folder / "roto.ipynb")
+    settings = tmp_path_factory.mktemp("ajustes")
+    for name, content in LAB_SETTINGS.items():
+        (settings / name).parent.mkdir(parents=True, exist_ok=True)
+        (settings / name).write_text(content, encoding="utf-8")
+    env = {"JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(settings / "espacios")}
+    with running_lab(notebooks=folder, env=env) as (base, token):
+        yield base, token
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def _menu(page, menu: str, command: str) -> None:
+    page.click(f".lm-MenuBar-item >> text={menu}")
+    page.click(f"li.lm-Menu-item[data-command='{command}']")
+
+
+@contextmanager
+def run_all(browser, served, name: str) -> Iterator:
+    """Abre el cuaderno, borra las salidas guardadas, pulsa Run › Run All Cells, espera y da la página."""
+    base, token = served
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    try:
+        page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: solo este cuaderno abierto
+        page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=60_000)
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        _menu(page, "Edit", "editmenu:clear-all")
+        page.wait_for_function(f"() => {PROMPTS_JS}.every(p => !/\\d/.test(p))", timeout=10_000)
+        _menu(page, "Run", "runmenu:run-all")
+        # Termina cuando la primera celda tiene número y ninguna está en cola ([*]); tras un error inesperado,
+        # JupyterLab cancela las siguientes, que vuelven a [ ].
+        page.wait_for_function(
+            f"() => {{ const p = {PROMPTS_JS}; return /\\d/.test(p[0]) && !p.some(x => x.includes('*')); }}",
+            timeout=150_000,
+        )
+        page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=60_000)
+        yield page
+    finally:
+        page.close()
+
+
+def errors_shown(page) -> list[str]:
+    """Textos de los errores (tracebacks) que muestra el cuaderno."""
+    outputs = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    return [text for text in outputs.all_inner_texts() if TRACEBACK in text]
+
+
+def rendered_images(page, selector: str = ".jp-OutputArea-output img") -> int:
+    """Cuántas imágenes de las salidas se han cargado de verdad (con anchura natural)."""
+    return page.eval_on_selector_all(selector, "imgs => imgs.filter(i => i.complete && i.naturalWidth > 0).length")
+
+
+def screenshot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"))
+
+
+def every_cell_ran(page) -> bool:
+    """Cada celda de código muestra un número de ejecución (ni «[ ]» ni «[*]»)."""
+    prompts = page.evaluate(f"() => {PROMPTS_JS}")
+    return bool(prompts) and all(re.match(r"\[\d+\]", p) for p in prompts)
+
+
+def test_lesson_01_runs_with_figures_gif_and_a_working_explorer(browser, served):
+    with run_all(browser, served, "01_aplanar_imagenes.ipynb") as page:
+        assert every_cell_ran(page)
+        assert errors_shown(page) == []
+        assert rendered_images(page, ".jp-RenderedImage img") >= 1, "la figura de matplotlib no se ve"
+        assert rendered_images(page, "img[alt^='Animación'][src^='data:image/gif']") == 1, "no se ve el GIF"
+        explorer = page.locator(".widget-vbox", has=page.locator(".widget-html-content")).first
+        explorer.wait_for(timeout=30_000)
+        assert explorer.locator(".widget-slider").count() == 4
+        text = explorer.locator(".widget-html-content")
+        assert "(c, h, w) = (0, 0, 0)" in text.inner_text()
+        handle = explorer.locator(".widget-slider").first.locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowRight")
+        page.wait_for_function(
+            "el => el.innerText.includes('(1, 0, 0)') && el.innerText.includes('= 1024')",
+            arg=text.element_handle(),
+            timeout=10_000,
+        )
+        screenshot(page, "01_aplanar_imagenes")
+
+
+def test_lesson_02_shows_only_the_expected_index_error(browser, served):
+    with run_all(browser, served, "02_red_neuronal_desde_cero.ipynb") as page:
+        assert every_cell_ran(page)
+        errors = errors_shown(page)
+        assert len(errors) == 1, errors
+        assert "IndexError" in errors[0] and "out of bounds for dimension 0 with size 1" in errors[0]
+        assert rendered_images(page, ".jp-RenderedImage img") >= 1
+        assert page.locator("text=todavía no has respondido").count() == 4
+        screenshot(page, "02_red_neuronal_desde_cero")
+
+
+def test_lesson_03_prediction_browser_reacts(browser, served):
+    with run_all(browser, served, "03_entrenar_mlp_cifar10.ipynb") as page:
+        assert every_cell_ran(page)
+        assert errors_shown(page) == []
+        assert rendered_images(page, ".jp-RenderedImage img") >= 4
+        caption = page.locator(".widget-html-content", has_text="Imagen 0:")
+        caption.wait_for(timeout=30_000)
+        picture = page.locator(".widget-image").last
+        before = picture.get_attribute("src")
+        slider = page.locator(".widget-slider", has=page.locator("text=imagen")).first
+        slider.locator(".noUi-handle").focus()
+        slider.locator(".noUi-handle").press("ArrowRight")
+        page.locator(".widget-html-content", has_text="Imagen 1:").wait_for(timeout=10_000)
+        page.wait_for_function(
+            "([img, before]) => img.getAttribute('src') !== before",
+            arg=[picture.element_handle(), before],
+            timeout=10_000,
+        )
+        screenshot(page, "03_entrenar_mlp_cifar10")
+
+
+def test_an_unexpected_error_is_caught(browser, served):
+    with run_all(browser, served, "roto.ipynb") as page:
+        errors = errors_shown(page)
+        assert len(errors) == 1 and "ZeroDivisionError" in errors[0]
+
+
+def test_screenshots_folder_is_not_committed():
+    ignored = (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+    assert "capturas/" in ignored
+    assert os.path.relpath(SCREENSHOTS, ROOT) == "capturas"
