@@ -267,6 +267,11 @@ def _from_torchvision(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.T
             stacklevel=3,
         )
         return None
+    return _from_cifar10(dataset)
+
+
+def _from_cifar10(dataset: CIFAR10) -> tuple[torch.Tensor, torch.Tensor]:
+    """Imágenes (N, 3, 32, 32) y etiquetas de un ``torchvision.datasets.CIFAR10`` ya cargado."""
     return _from_numpy_hwc(dataset.data), torch.tensor(dataset.targets)
 
 
@@ -316,7 +321,7 @@ def _download(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.Tensor] |
     except (urllib.error.URLError, OSError, RuntimeError) as error:
         warnings.warn(f"No se pudo descargar CIFAR-10 ({error}).", stacklevel=3)
         return None
-    return _from_numpy_hwc(dataset.data), torch.tensor(dataset.targets)
+    return _from_cifar10(dataset)
 
 
 def make_synthetic(split: str, size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:

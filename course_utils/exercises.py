@@ -145,6 +145,17 @@ def _call(function: Callable, *args: Any) -> Any:
     return result
 
 
+def _number(answer: Any, wanted: str = "un número", integer: bool = False) -> int | float:
+    """La respuesta como número de Python; acepta también un tensor de un solo elemento."""
+    if isinstance(answer, torch.Tensor):
+        if answer.numel() != 1:
+            raise WrongAnswer(f"es un tensor de forma {tuple(answer.shape)}: se esperaba un solo número.")
+        answer = answer.item()
+    if not isinstance(answer, int if integer else (int, float)):
+        raise WrongAnswer(f"se esperaba {wanted}, pero es de tipo {type(answer).__name__}.")
+    return answer
+
+
 # --- Lección 01 -------------------------------------------------------------------------------------------
 
 
@@ -296,10 +307,7 @@ class ParameterCount(Exercise):
     expected = 512 * 256 + 256
 
     def verify(self, answer: int) -> None:
-        if isinstance(answer, torch.Tensor):
-            answer = answer.item()
-        if not isinstance(answer, int):
-            raise WrongAnswer(f"se esperaba un número entero, pero es de tipo {type(answer).__name__}.")
+        answer = _number(answer, "un número entero", integer=True)
         if answer == 512 * 256:
             raise WrongAnswer(f"{answer} cuenta solo los pesos: faltan los 256 sesgos (uno por neurona de salida).")
         if answer in (512 * 256 + 512, 513 * 257):
@@ -363,12 +371,7 @@ class Accuracy(Exercise):
     def verify(self, answer: float) -> None:
         logits, labels = exercise_predictions()
         expected = (logits.argmax(1) == labels).float().mean().item()
-        if isinstance(answer, torch.Tensor):
-            if answer.numel() != 1:
-                raise WrongAnswer(f"es un tensor de forma {tuple(answer.shape)}: se esperaba un solo número.")
-            answer = answer.item()
-        if not isinstance(answer, (int, float)):
-            raise WrongAnswer(f"se esperaba un número entre 0 y 1, pero es de tipo {type(answer).__name__}.")
+        answer = _number(answer, "un número entre 0 y 1")
         if abs(answer - 100 * expected) < 1e-4 and expected > 0:
             raise WrongAnswer(f"{answer} es un porcentaje: se esperaba la fracción, {expected:.4f}.")
         hits = (logits.argmax(1) == labels).sum().item()
@@ -385,10 +388,7 @@ class InitialLoss(Exercise):
     solution = "import math\n\nperdida_inicial = math.log(10)  # ≈ 2.3026"
 
     def verify(self, answer: float) -> None:
-        if isinstance(answer, torch.Tensor):
-            answer = answer.item()
-        if not isinstance(answer, (int, float)):
-            raise WrongAnswer(f"se esperaba un número, pero es de tipo {type(answer).__name__}.")
+        answer = _number(answer)
         if abs(answer - 1.0) < 1e-6:
             raise WrongAnswer("1 sería log en base 10; la entropía cruzada usa el logaritmo natural.")
         if abs(answer - 0.1) < 1e-6:

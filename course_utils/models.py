@@ -36,15 +36,14 @@ class MLP(nn.Module):
         return self.layers(self.flatten(x))
 
 
-def resnet18_weights_path() -> Path:
-    """Dónde guarda torchvision los pesos de ResNet18 (la caché de torch hub)."""
-    filename = Path(ResNet18_Weights.DEFAULT.url).name
-    return Path(torch.hub.get_dir()) / "checkpoints" / filename
+def weights_path(weights=ResNet18_Weights.DEFAULT) -> Path:
+    """Dónde guarda torchvision unos pesos (la caché de torch hub); por defecto, los de ResNet18."""
+    return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
 
 
 def find_or_download_resnet18_weights(offline: bool) -> bool:
     """True si los pesos de ImageNet de ResNet18 están en la caché (descargándolos si se puede)."""
-    if resnet18_weights_path().exists():
+    if weights_path().exists():
         return True
     if offline:
         return False
@@ -52,7 +51,7 @@ def find_or_download_resnet18_weights(offline: bool) -> bool:
         ResNet18_Weights.DEFAULT.get_state_dict(progress=True, check_hash=True)
     except (urllib.error.URLError, OSError, RuntimeError):
         return False
-    return resnet18_weights_path().exists()
+    return weights_path().exists()
 
 
 def load_pretrained(
@@ -74,9 +73,8 @@ def load_pretrained(
     offline = get_settings().offline if offline is None else offline
     builder, weights_enum = PRETRAINED[name]
     weights = weights_enum.DEFAULT
-    cached = (Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name).exists()
     model = None
-    if cached or not offline:
+    if weights_path(weights).exists() or not offline:
         try:
             model = builder(weights=weights)
         except (urllib.error.URLError, OSError, RuntimeError) as error:

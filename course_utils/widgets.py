@@ -135,7 +135,8 @@ def prediction_browser(
         return wrong if only_wrong.value and wrong else list(range(len(images)))
 
     def draw(_change: dict | None = None) -> None:
-        index = indices()[min(slider.value, len(indices()) - 1)]
+        shown = indices()
+        index = shown[min(slider.value, len(shown) - 1)]
         label, guess = int(labels[index]), int(predictions[index])
         verdict = "acierto" if label == guess else "error"
         caption.value = (
@@ -145,9 +146,11 @@ def prediction_browser(
         picture.value = _prediction_png(images[index], label, probabilities[index], classes)
 
     def switch(_change: dict) -> None:
+        at_start = slider.value == 0
+        slider.value = 0  # si cambia, el observador de value redibuja
         slider.max = len(indices()) - 1
-        slider.value = 0
-        draw()
+        if at_start:
+            draw()
 
     slider.observe(draw, names="value")
     only_wrong.observe(switch, names="value")
