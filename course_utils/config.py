@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import random
 import socket
@@ -12,7 +13,6 @@ import numpy as np
 import torch
 
 DEFAULT_SEED = 0
-DEFAULT_THREADS = 2
 SOCKET_TIMEOUT_S = 30.0
 _TRUE = {"1", "true", "sí", "si", "yes"}
 _FALSE = {"", "0", "false", "no"}
@@ -44,10 +44,31 @@ def default_data_dir() -> Path:
     return Path(cache_home) / "curso-pytorch"
 
 
+def _cgroup_cpu_limit(path: Path = Path("/sys/fs/cgroup/cpu.max")) -> int | None:
+    """Núcleos que permite el límite de CPU del contenedor (cgroup v2), o None si no hay límite."""
+    try:
+        quota, period = path.read_text().split()[:2]
+    except (OSError, ValueError):
+        return None
+    if quota == "max" or not quota.isdigit() or not period.isdigit() or int(period) == 0:
+        return None
+    return max(1, math.ceil(int(quota) / int(period)))
+
+
+def available_cores() -> int:
+    """Núcleos en los que puede ejecutarse este proceso (afinidad de CPU y límite del contenedor)."""
+    if hasattr(os, "sched_getaffinity"):
+        cores = len(os.sched_getaffinity(0))
+    else:
+        cores = os.cpu_count() or 1
+    limit = _cgroup_cpu_limit()
+    return max(1, min(cores, limit) if limit else cores)
+
+
 def get_settings() -> Settings:
     """Lee COURSE_QUICK, COURSE_OFFLINE, COURSE_DATA y COURSE_THREADS."""
     data = os.environ.get("COURSE_DATA", "").strip()
-    threads_text = os.environ.get("COURSE_THREADS", "").strip() or str(DEFAULT_THREADS)
+    threads_text = os.environ.get("COURSE_THREADS", "").strip() or str(available_cores())
     if not threads_text.isdigit() or int(threads_text) < 1:
         raise ValueError(f"COURSE_THREADS debe ser un entero positivo, pero vale {threads_text!r}.")
     return Settings(
@@ -87,5 +108,6 @@ def setup(seed: int = DEFAULT_SEED, verbose: bool = True) -> torch.device:
     socket.setdefaulttimeout(SOCKET_TIMEOUT_S)
     device = pick_device()
     if verbose:
-        print(f"Dispositivo: {device.type} · {describe_mode(settings)} · semilla {seed}")
+        threads = f"{settings.threads} hilo{'s' if settings.threads != 1 else ''} de CPU"
+        print(f"Dispositivo: {device.type} · {describe_mode(settings)} · semilla {seed} · {threads}")
     return device

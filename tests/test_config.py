@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import random
+import shutil
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import torch
 
-from course_utils.config import get_settings, setup
+from course_utils.config import _cgroup_cpu_limit, available_cores, get_settings, setup
 
 
 @pytest.fixture(autouse=True)
@@ -23,7 +27,38 @@ def test_defaults(monkeypatch, tmp_path):
     settings = get_settings()
     assert not settings.quick and not settings.offline
     assert settings.data_dir == tmp_path / ".cache" / "curso-pytorch"
-    assert settings.threads == 2
+    assert settings.threads == available_cores()
+
+
+def test_default_threads_use_every_allowed_core():
+    """Sin COURSE_THREADS, tantos hilos como núcleos puede usar el proceso."""
+    allowed = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    limit = _cgroup_cpu_limit()
+    assert available_cores() == (min(allowed, limit) if limit else allowed)
+
+
+@pytest.mark.skipif(shutil.which("taskset") is None, reason="taskset no está instalado")
+@pytest.mark.parametrize(("threads_env", "expected"), [(None, "1"), ("2", "2")])
+def test_threads_under_taskset(threads_env, expected):
+    """Con un solo núcleo permitido (taskset -c 0), setup() usa 1 hilo; COURSE_THREADS manda sobre eso."""
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_THREADS"}
+    if threads_env:
+        env["COURSE_THREADS"] = threads_env
+    code = "import torch; from course_utils import setup; setup(); print(torch.get_num_threads())"
+    result = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, check=True)
+    first, threads = result.stdout.strip().splitlines()
+    assert threads == expected
+    assert first.endswith(f"· {expected} hilo{'s' if expected != '1' else ''} de CPU")
+
+
+@pytest.mark.parametrize(("text", "expected"), [("max 100000", None), ("150000 100000", 2), ("50000 100000", 1),
+                                                ("400000 100000", 4), ("basura", None)])
+def test_container_cpu_limit(tmp_path, text, expected):
+    cpu_max = tmp_path / "cpu.max"
+    cpu_max.write_text(text + "\n")
+    assert _cgroup_cpu_limit(cpu_max) == expected
+    assert _cgroup_cpu_limit(tmp_path / "no-existe") is None
 
 
 def test_values_from_environment(monkeypatch, tmp_path):
@@ -46,6 +81,7 @@ def test_bad_values_give_spanish_errors(monkeypatch, name, value):
 
 def test_setup_seeds_and_prints(monkeypatch, capsys):
     monkeypatch.setenv("COURSE_QUICK", "1")
+    monkeypatch.setenv("COURSE_THREADS", "2")
     threads = torch.get_num_threads()
     try:
         device = setup(seed=3)
@@ -59,3 +95,4 @@ def test_setup_seeds_and_prints(monkeypatch, capsys):
         socket.setdefaulttimeout(None)
     line = capsys.readouterr().out.strip().splitlines()[0]
     assert line.startswith(f"Dispositivo: {device.type}") and "modo rápido" in line
+    assert line.endswith("· 2 hilos de CPU")
