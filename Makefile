@@ -9,13 +9,14 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
 NOTEBOOKS ?= notebooks
 
-.PHONY: install lab test animaciones
+.PHONY: install lab test portabilidad animaciones
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.instalado: $(BIN)/activate pyproject.toml
-	$(BIN)/python -m pip install -e ".[dev]"
+# Rangos de pyproject.toml, versiones exactas de requirements/lock.txt (las que produjeron las salidas guardadas).
+$(VENV)/.instalado: $(BIN)/activate pyproject.toml requirements/lock.txt
+	$(BIN)/python -m pip install -c requirements/lock.txt -e ".[dev]"
 	touch $@
 
 install: $(VENV)/.instalado
@@ -28,6 +29,10 @@ test: install
 	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest no ejecutó ninguna prueba"; exit 1; fi; \
 	exit $$status
+
+# nbval otra vez con las instrucciones de CPUs más antiguas (tests/portability.py); CI la ejecuta tras make test.
+portabilidad: install
+	$(BIN)/python tests/portability.py $(PYTEST_ARGS)
 
 animaciones: install
 	$(BIN)/python -m course_utils.animations

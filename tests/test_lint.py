@@ -10,7 +10,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_ruff_check_passes():
-    names = ["course_utils", "tests", "notebooks", "benchmarks", "conftest.py"]
+    names = ["course_utils", "tests", "notebooks", "benchmarks", "requirements", "conftest.py"]
     folders = [name for name in names if (ROOT / name).exists()]
     result = subprocess.run(
         [sys.executable, "-m", "ruff", "check", *folders],
