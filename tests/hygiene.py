@@ -57,3 +57,48 @@ def check_notebook(nb: dict) -> list[str]:
         if lines and lines[-1].rstrip().endswith(";"):
             problems.append(f"{where}: termina en ';' (usa plt.show() para no mostrar el valor)")
     return problems
+
+
+# Módulos que no existen en Windows (o en macOS) y llamadas que dependen de fork: un cuaderno no los usa.
+UNIX_ONLY_MODULES = {"resource", "fcntl", "termios", "tty", "pty", "pwd", "grp", "posix", "crypt", "spwd", "nis",
+                     "syslog", "curses", "readline"}
+UNIX_ONLY_CALLS = {"fork", "forkpty", "getuid", "geteuid", "getpgid", "setsid", "sched_getaffinity", "nice"}
+SHELL_MAGICS = {"bash", "sh", "script", "system", "sx"}
+
+
+def _python_of(source: str) -> str:
+    """El código de la celda con la sintaxis de IPython (%magia, !orden) traducida a Python."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    return TransformerManager().transform_cell(source)
+
+
+def portability_problems(nb: dict) -> list[str]:
+    """Lo que impediría ejecutar el cuaderno en Windows o macOS: módulos de Unix, fork, órdenes de shell."""
+    import ast
+
+    problems: list[str] = []
+    for number, cell in enumerate(nb.get("cells", []), start=1):
+        if cell.get("cell_type") != "code":
+            continue
+        for node in ast.walk(ast.parse(_python_of(cell.get("source", "")))):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [alias.name.split(".")[0] for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module.split(".")[0]]
+            for name in names:
+                if name in UNIX_ONLY_MODULES:
+                    problems.append(f"celda {number}: importa {name}, que no existe en Windows")
+            if isinstance(node, ast.Attribute) and node.attr in UNIX_ONLY_CALLS:
+                problems.append(f"celda {number}: usa {node.attr}, que solo existe en Unix")
+            if isinstance(node, ast.Constant) and node.value == "fork":
+                problems.append(f"celda {number}: pide el método de arranque 'fork', que Windows no tiene")
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr in {"system", "getoutput", "run_cell_magic", "run_line_magic"}
+                    and isinstance(node.func.value, ast.Call)
+                    and getattr(node.func.value.func, "id", "") == "get_ipython"):
+                magic = node.args[0].value if node.args and isinstance(node.args[0], ast.Constant) else ""
+                if node.func.attr in {"system", "getoutput"} or magic in SHELL_MAGICS:
+                    problems.append(f"celda {number}: ejecuta una orden de shell, que cambia de un sistema a otro")
+    return problems

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import copy
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from hygiene import check_notebook
+from hygiene import check_notebook, portability_problems
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
 
@@ -93,3 +94,47 @@ def _break(kind: str) -> dict:
 def test_bad_fixture_is_caught(kind, fragment):
     problems = check_notebook(_break(kind))
     assert any(fragment in problem for problem in problems), problems
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_runs_on_windows_and_macos(path):
+    nb = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+    assert portability_problems(nb) == []
+
+
+@pytest.mark.parametrize(
+    ("source", "fragment"),
+    [
+        ("import resource\nresource.getrusage(resource.RUSAGE_SELF)", "importa resource"),
+        ("from fcntl import flock", "importa fcntl"),
+        ("import os\npid = os.fork()", "usa fork"),
+        ("import multiprocessing as mp\nmp.set_start_method('fork')", "'fork'"),
+        ("!ls -l notebooks", "orden de shell"),
+        ("%%bash\nls", "orden de shell"),
+        ("archivos = !ls", "orden de shell"),
+    ],
+)
+def test_unix_only_code_is_caught(source, fragment):
+    nb = _good_notebook()
+    nb.cells[1]["source"] = source
+    problems = portability_problems(nb)
+    assert any(fragment in problem for problem in problems), problems
+
+
+def test_portable_code_passes():
+    nb = _good_notebook()
+    nb.cells[1]["source"] = "import os\nfrom pathlib import Path\n%matplotlib inline\nprint(os.cpu_count(), Path('a'))"
+    assert portability_problems(nb) == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_first_cell_explains_a_kernel_without_the_course(path, monkeypatch):
+    """En un kernel sin course_utils, la primera celda de código dice en español qué pasa y cómo arreglarlo."""
+    nb = nbformat.read(path, as_version=4)
+    first = next(cell for cell in nb.cells if cell.cell_type == "code")
+    monkeypatch.setitem(sys.modules, "course_utils", None)  # así falla `import course_utils`, como sin el paquete
+    with pytest.raises(ModuleNotFoundError) as error:
+        exec(compile(first.source, path.name, "exec"), {})
+    message = str(error.value)
+    assert "no encuentra el paquete del curso" in message and "%pip install -e .." in message
+    assert error.value.__suppress_context__, "el error original en inglés no debe aparecer encadenado"

@@ -1,0 +1,53 @@
+"""Pasada de portabilidad: vuelve a ejecutar nbval sobre los cuadernos con PyTorch limitado a instrucciones más
+antiguas que las de esta CPU, como en el portátil de otra persona.
+
+Para cada nivel por debajo del de esta máquina (`default`, los núcleos genéricos; y `avx2` si la CPU tiene
+AVX-512), fija ATEN_CPU_CAPABILITY para los núcleos de PyTorch, MKL_ENABLE_INSTRUCTIONS para MKL (las
+multiplicaciones de matrices) y ONEDNN_MAX_CPU_ISA para oneDNN (las convoluciones), y ejecuta nbval. Falla si
+alguna salida comparada cambia. Lo ejecutan `make portabilidad` y CI:
+
+    python tests/portability.py [argumentos extra de pytest]
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parent.parent
+# Nivel de PyTorch → (ATEN_CPU_CAPABILITY, MKL_ENABLE_INSTRUCTIONS, ONEDNN_MAX_CPU_ISA)
+LEVELS = {"default": ("default", "SSE4_2", "SSE41"), "avx2": ("avx2", "AVX2", "AVX2")}
+LOWER_LEVELS = {"AVX512": ["default", "avx2"], "AVX2": ["default"]}
+
+
+def levels_below(capability: str) -> list[str]:
+    """Niveles más antiguos que el de esta CPU (tal como lo nombra torch.backends.cpu.get_cpu_capability())."""
+    return LOWER_LEVELS.get(capability.upper(), [])
+
+
+def main(extra: list[str]) -> int:
+    capability = torch.backends.cpu.get_cpu_capability()
+    levels = levels_below(capability)
+    print(f"CPU de esta máquina: {capability}; pasadas de portabilidad: {', '.join(levels) or 'ninguna'}")
+    failed = []
+    for level in levels:
+        aten, mkl, onednn = LEVELS[level]
+        env = {**os.environ, "ATEN_CPU_CAPABILITY": aten, "MKL_ENABLE_INSTRUCTIONS": mkl, "ONEDNN_MAX_CPU_ISA": onednn}
+        print(f"\n=== nbval con ATEN_CPU_CAPABILITY={aten} MKL_ENABLE_INSTRUCTIONS={mkl} ONEDNN_MAX_CPU_ISA={onednn}",
+              flush=True)
+        command = [sys.executable, "-m", "pytest", "notebooks", "-q", "-p", "no:cacheprovider", *extra]
+        if subprocess.run(command, cwd=ROOT, env=env).returncode != 0:
+            failed.append(level)
+    if failed:
+        print(f"\nLas salidas comparadas cambian con: {', '.join(failed)}. Imprime valores redondeados o "
+              "compáralos con torch.allclose (README, «Para quien contribuye»).")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
