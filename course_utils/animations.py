@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import base64
 import html
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from IPython.display import HTML
@@ -70,8 +70,106 @@ def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2) -> Path:
     return path
 
 
+VERTICAL_EDGE_KERNEL: tuple[tuple[int, ...], ...] = ((1, 0, -1), (1, 0, -1), (1, 0, -1))
+_KERNEL = "#c7e9c0"
+
+
+def edge_image(size: int) -> list[list[int]]:
+    """Devuelve una imagen size×size con un borde vertical: 3 a la izquierda, 1 en el borde, 0 a la derecha."""
+    return [[3 if col < size // 2 else int(col == size // 2) for col in range(size)] for _ in range(size)]
+
+
+def convolve2d_valid(image: Sequence[Sequence[int]], kernel: Sequence[Sequence[int]]) -> list[list[int]]:
+    """Correlación cruzada 2D con paso 1 y sin relleno, igual que ``torch.nn.functional.conv2d``."""
+    k_rows, k_cols = len(kernel), len(kernel[0])
+    if k_rows > len(image) or k_cols > len(image[0]):
+        raise ValueError(
+            f"El núcleo ({k_rows}×{k_cols}) debe caber en la imagen, pero la imagen mide {len(image)}×{len(image[0])}."
+        )
+    output = []
+    for row in range(len(image) - k_rows + 1):
+        output.append([])
+        for col in range(len(image[0]) - k_cols + 1):
+            total = 0
+            for i in range(k_rows):
+                for j in range(k_cols):
+                    total += image[row + i][col + j] * kernel[i][j]
+            output[-1].append(total)
+    return output
+
+
+def _products_text(image: Sequence[Sequence[int]], kernel: Sequence[Sequence[int]], row: int, col: int) -> str:
+    """Escribe la suma de productos de la ventana que empieza en (row, col)."""
+    terms = [
+        f"{image[row + i][col + j]}·{value if value >= 0 else f'({value})'}"
+        for i, kernel_row in enumerate(kernel)
+        for j, value in enumerate(kernel_row)
+    ]
+    return " + ".join(terms)
+
+
+def _draw_grid(ax: Axes, values: Sequence[Sequence[int | None]], colors: Callable[[int, int], str], title: str) -> None:
+    """Dibuja una cuadrícula de casillas; las que valen None quedan vacías y punteadas."""
+    ax.clear()
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_xlim(-0.2, len(values[0]) + 0.2)
+    ax.set_ylim(-0.2, len(values) + 0.2)
+    for row, row_values in enumerate(values):
+        for col, value in enumerate(row_values):
+            y = len(values) - 1 - row
+            if value is None:
+                ax.add_patch(Rectangle((col, y), 1, 1, facecolor=_EMPTY, edgecolor="0.7", linestyle=":"))
+            else:
+                _draw_cell(ax, col, y, value, colors(row, col))
+    ax.set_title(title, fontsize=10)
+
+
+def convolution_gif(path: Path, size: int = 5, fps: int = 2) -> Path:
+    """Escribe un GIF con un núcleo 3×3 que recorre una imagen size×size y rellena el mapa de salida."""
+    if size < 3:
+        raise ValueError(f"La imagen debe medir al menos 3×3 para que quepa el núcleo 3×3, pero size={size}.")
+    image, kernel = edge_image(size), VERTICAL_EDGE_KERNEL
+    output = convolve2d_valid(image, kernel)
+    out_size, total = size - 2, (size - 2) ** 2
+    fig = Figure(figsize=(8, 4.5), dpi=80)
+    grid = fig.add_gridspec(2, 3, height_ratios=[5, 1], width_ratios=[size, 3, out_size])
+    ax_image, ax_kernel, ax_output = (fig.add_subplot(grid[0, i]) for i in range(3))
+    ax_text = fig.add_subplot(grid[1, :])
+
+    def draw(step: int) -> None:
+        top, left = divmod(step, out_size)
+        value = output[top][left]
+        shown = [[v if r * out_size + c <= step else None for c, v in enumerate(line)] for r, line in enumerate(output)]
+        _draw_grid(
+            ax_image,
+            image,
+            lambda r, c: _CURRENT if top <= r < top + 3 and left <= c < left + 3 else _EMPTY,
+            f"Imagen de entrada {size}×{size}",
+        )
+        _draw_grid(ax_kernel, kernel, lambda r, c: _KERNEL, "Núcleo 3×3\n(bordes verticales)")
+        _draw_grid(
+            ax_output,
+            shown,
+            lambda r, c: _CURRENT if (r, c) == (top, left) else _DONE,
+            f"Mapa de salida {out_size}×{out_size}",
+        )
+        ax_text.clear()
+        ax_text.axis("off")
+        products = _products_text(image, kernel, top, left)
+        ax_text.text(0.5, 0.5, f"{products} = {value}", ha="center", va="center", fontsize=11)
+        fig.suptitle(f"Ventana en la fila {top}, columna {left}: suma de productos = {value}", fontsize=12)
+
+    animation = FuncAnimation(fig, draw, frames=list(range(total)) + [total - 1] * 2)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    animation.save(path, writer=PillowWriter(fps=fps))
+    return path
+
+
 ANIMATIONS: dict[str, Callable[[Path], Path]] = {
     "Aplanar_matriz.gif": flatten_matrix_gif,
+    "Convolucion.gif": convolution_gif,
 }
 
 
