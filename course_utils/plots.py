@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.ticker import MaxNLocator
 
 from course_utils.data import CLASSES_ES, MEAN, STD
 
@@ -108,6 +109,8 @@ class LiveCurves:
     def _draw_axes(self) -> None:
         self.ax_loss.set(title="Pérdida", xlabel="época")
         self.ax_acc.set(title="Exactitud", xlabel="época", ylim=(0, 1))
+        for ax in (self.ax_loss, self.ax_acc):
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # épocas enteras: 1, 2, 3…
 
     def update(self, history) -> None:
         """Redibuja las curvas con el historial (un ``training.History``)."""

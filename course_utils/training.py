@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import pickle
 import time
@@ -23,6 +24,7 @@ class History:
     test_loss: list[float] = field(default_factory=list)
     test_acc: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # tiempo de entrenamiento acumulado
+    images_seen: list[int] = field(default_factory=list)  # imágenes de entrenamiento vistas, acumuladas
 
     def metrics(self) -> dict[str, list[float]]:
         """Las métricas que no dependen del reloj (para comparar ejecuciones)."""
@@ -124,14 +126,20 @@ def fit(
     mixed_precision: bool = False,
     on_epoch_end: Callable[[History], None] | None = None,
     progress: bool = True,
+    max_steps: int | None = None,
+    time_limit_s: float | None = None,
 ) -> History:
     """Entrena ``epochs`` épocas y evalúa en prueba al final de cada una.
 
     ``scheduler`` (opcional) avanza un paso por lote, como ``OneCycleLR``. Con ``mixed_precision`` los cálculos
-    de la red van en bfloat16 (más rápido donde el hardware lo admite) y los pesos siguen en float32.
+    de la red van en bfloat16 (más rápido donde el hardware lo admite) y los pesos siguen en float32. Con
+    ``max_steps`` se detiene tras ese número de lotes, y con ``time_limit_s`` cuando el tiempo de entrenamiento
+    (sin contar la evaluación) llega a ese número de segundos, aunque la última época quede a medias.
     """
     if epochs < 1:
         raise ValueError(f"epochs debe ser al menos 1, pero vale {epochs}.")
+    if max_steps is not None and max_steps < 1:
+        raise ValueError(f"max_steps debe ser al menos 1, pero vale {max_steps}.")
     _check_loader(train_loader, "entrenamiento")
     _check_loader(test_loader, "prueba")
     device = torch.device(device)
@@ -139,12 +147,19 @@ def fit(
     model.to(device)
     history = History()
     training_time = 0.0
-    bar = tqdm(total=epochs * len(train_loader), desc="Entrenando", unit="lote", disable=not progress)
+    total_steps = epochs * len(train_loader) if max_steps is None else min(max_steps, epochs * len(train_loader))
+    epochs = math.ceil(total_steps / len(train_loader))  # con max_steps, la última época puede quedar a medias
+    bar = tqdm(total=total_steps, desc="Entrenando", unit="lote", disable=not progress)
+    steps = 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         model.train()
         total_loss, correct, seen = 0.0, 0, 0
         for images, labels in train_loader:
+            out_of_time = time_limit_s is not None and training_time + time.perf_counter() - start >= time_limit_s
+            if steps == total_steps or (out_of_time and steps > 0):
+                break
+            steps += 1
             images, labels = images.to(device), labels.to(device)
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=mixed_precision):
                 outputs = model(images)
@@ -165,16 +180,91 @@ def fit(
             seen += len(labels)
             bar.update(1)
         training_time += time.perf_counter() - start
+        if seen == 0:  # el tiempo se acabó justo al terminar la época anterior
+            break
         test_loss, test_acc = evaluate(model, test_loader, loss_fn, device, num_classes)
         history.train_loss.append(total_loss / seen)
         history.train_acc.append(correct / seen)
         history.test_loss.append(test_loss)
         history.test_acc.append(test_acc)
         history.seconds.append(training_time)
+        history.images_seen.append((history.images_seen[-1] if history.images_seen else 0) + seen)
         bar.set_postfix_str(f"época {epoch}/{epochs} · exactitud en prueba {test_acc * 100:.1f} %")
         if on_epoch_end is not None:
             on_epoch_end(history)
     bar.close()
+    return history
+
+
+def seconds_per_step(
+    model: nn.Module,
+    train_loader: Iterable,
+    optimizer: torch.optim.Optimizer,
+    loss_fn: Callable | None = None,
+    device: torch.device | str = "cpu",
+    steps: int = 5,
+    mixed_precision: bool = False,
+) -> float:
+    """Segundos que tarda un paso de entrenamiento, medidos sobre copias del modelo y del optimizador."""
+    # Una sola copia de los dos: así el optimizador copiado apunta a los parámetros de la red copiada.
+    probe, probe_optimizer = copy.deepcopy((model, optimizer))
+    probe.to(device).train()
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
+    batches = iter(train_loader)
+    start = 0.0
+    for step in range(steps + 1):  # el primer paso calienta y no se cuenta
+        if step == 1:
+            start = time.perf_counter()
+        images, labels = next(batches)
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=mixed_precision):
+            loss = loss_fn(probe(images.to(device)), labels.to(device))
+        probe_optimizer.zero_grad()
+        loss.backward()
+        probe_optimizer.step()
+    return (time.perf_counter() - start) / steps
+
+
+def fit_for_seconds(
+    model: nn.Module,
+    train_loader: Iterable,
+    test_loader: Iterable,
+    optimizer: torch.optim.Optimizer,
+    budget_s: float,
+    make_scheduler: Callable[[torch.optim.Optimizer, int], object] | None = None,
+    loss_fn: Callable | None = None,
+    device: torch.device | str = "cpu",
+    margin: float = 0.06,
+    verbose: bool = True,
+    **fit_options,
+) -> History:
+    """Entrena durante unos ``budget_s`` segundos en esta máquina: mide un paso y ajusta el plan a lo que cabe.
+
+    Cuenta la medición y los pasos de entrenamiento (``History.seconds`` incluye los dos) y para al agotar el
+    presupuesto aunque el plan no haya terminado; no cuenta la evaluación en prueba al final de cada época.
+    ``make_scheduler(optimizer, pasos)`` crea el programador de la tasa de aprendizaje (por ejemplo
+    ``OneCycleLR``) con el número total de pasos ya decidido.
+    """
+    if budget_s <= 0:
+        raise ValueError(f"budget_s debe ser un número de segundos positivo, pero vale {budget_s}.")
+    _check_loader(train_loader, "entrenamiento")
+    start = time.perf_counter()
+    mixed = fit_options.get("mixed_precision", False)
+    step_s = seconds_per_step(model, train_loader, optimizer, loss_fn, device, mixed_precision=mixed)
+    left = budget_s - (time.perf_counter() - start)
+    total_steps = max(1, int(left / (step_s * (1 + margin))))
+    epochs = math.ceil(total_steps / len(train_loader))
+    if verbose:
+        print(
+            f"Presupuesto: {budget_s:.0f} s. Un lote tarda {step_s * 1000:.0f} ms en esta máquina, así que caben "
+            f"{total_steps} lotes ({f'{total_steps / len(train_loader):.1f}'.replace('.', ',')} épocas de "
+            f"{len(train_loader)} lotes). "
+            "La evaluación al final de cada época no cuenta."
+        )
+    scheduler = make_scheduler(optimizer, total_steps) if make_scheduler is not None else None
+    measuring = time.perf_counter() - start
+    history = fit(model, train_loader, test_loader, optimizer, epochs, loss_fn, scheduler, device,
+                  max_steps=total_steps, time_limit_s=budget_s - measuring, **fit_options)
+    history.seconds = [measuring + seconds for seconds in history.seconds]  # la medición también cuenta
     return history
 
 

@@ -110,3 +110,14 @@ def test_live_curves_redraw_with_the_history():
     lines = curves.ax_acc.get_lines()
     assert [list(line.get_ydata()) for line in lines] == [[0.3, 0.5], [0.35, 0.45]]
     assert curves.ax_loss.get_title() == "Pérdida" and curves.ax_acc.get_ylim() == (0, 1)
+
+
+def test_live_curves_show_whole_epochs():
+    from course_utils.plots import LiveCurves
+    from course_utils.training import History
+
+    curves = LiveCurves()
+    curves.update(History(train_loss=[1, 0.8, 0.7], train_acc=[0.3, 0.4, 0.5], test_loss=[1, 0.9, 0.8],
+                          test_acc=[0.3, 0.4, 0.5]))
+    for ax in (curves.ax_loss, curves.ax_acc):
+        assert all(float(tick).is_integer() for tick in ax.get_xticks()), ax.get_xticks()

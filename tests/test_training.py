@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import pickle
 import re
+import time
 
 import pytest
 import torch
@@ -17,9 +18,11 @@ from course_utils.training import (
     confusion_matrix,
     evaluate,
     fit,
+    fit_for_seconds,
     load_checkpoint,
     predict,
     save_checkpoint,
+    seconds_per_step,
 )
 
 
@@ -214,11 +217,124 @@ def test_features_are_computed_once_and_the_head_learns_on_them():
         train_linear_head(features[:0], labels[:0], 10)
 
 
-def test_lesson_05_uses_the_benchmarked_transfer_settings():
-    """Los ajustes del experimento de transferencia de la lección 05 son los del benchmark."""
-    bench, source = _benchmark_and_lesson_code("train_resnet18.py", "05_entrenar_resnet18_cifar10.ipynb")
+def test_lesson_06_uses_the_benchmarked_transfer_settings():
+    """Los ajustes del experimento de transferencia de la lección 06 son los del benchmark."""
+    bench, source = _benchmark_and_lesson_code("train_resnet18.py", "06_entrenar_resnet18_cifar10.ipynb")
     assert f"PRETRAIN_CLASSES, NEW_CLASSES = {bench.PRETRAIN_CLASSES}, {bench.NEW_CLASSES}" in source
     assert f"SHOTS = {bench.SHOTS}" in source
     assert f"PRETRAIN_EPOCHS = 1 if settings.quick else {bench.PRETRAIN_EPOCHS}" in source
     assert f"SCRATCH_FEW_EPOCHS = 5 if settings.quick else {bench.SCRATCH_FEW_EPOCHS}" in source
     assert f"IMAGENET_MEAN, IMAGENET_STD = {bench.IMAGENET_MEAN}, {bench.IMAGENET_STD}" in source
+
+
+class _SlowModel(nn.Module):
+    """Una red diminuta que tarda ``delay`` segundos en cada pasada hacia delante en modo entrenamiento."""
+
+    def __init__(self, delay: float):
+        super().__init__()
+        self.delay = delay
+        self.layer = nn.Linear(3 * 32 * 32, 10)
+
+    def forward(self, x):
+        if self.training:
+            time.sleep(self.delay)
+        return self.layer(x.flatten(1))
+
+
+def test_fit_stops_after_max_steps():
+    train_loader, test_loader = _loaders()  # 6 lotes por época
+    model = MLP(hidden_sizes=(16,))
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    history = fit(model, train_loader, test_loader, optimizer, 3, progress=False, max_steps=8)
+    assert len(history.seconds) == 2, "8 lotes son una época de 6 y 2 lotes de la segunda"
+    assert history.images_seen == [600, 800]
+
+
+def test_fit_for_seconds_ends_within_the_budget_plus_one_evaluation(capsys):
+    """Con un modelo lento a propósito (20 ms por lote), 1,5 s de presupuesto dan unos 70 lotes, no 1000."""
+    train_loader, test_loader = _loaders(train_size=600, batch_size=20)  # 30 lotes por época
+    torch.manual_seed(0)
+    model = _SlowModel(delay=0.02)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+    planned = []
+
+    def one_cycle(opt, steps):
+        planned.append(steps)
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=0.05, total_steps=steps)
+
+    start = time.perf_counter()
+    history = fit_for_seconds(model, train_loader, test_loader, optimizer, 1.5, one_cycle, progress=False)
+    elapsed = time.perf_counter() - start
+    evaluation = time.perf_counter()
+    evaluate(model, test_loader)
+    one_evaluation = time.perf_counter() - evaluation
+    assert elapsed <= 1.5 + (len(history.seconds) + 1) * one_evaluation + 0.3
+    assert history.seconds[-1] >= 0.6 * 1.5, "aprovecha la mayor parte del presupuesto"
+    assert 1 <= planned[0] <= 75, planned  # 1,5 s / 20 ms = 75 lotes como mucho
+    assert history.images_seen[-1] <= planned[0] * 20, "nunca entrena más lotes de los planeados"
+    assert len(history.seconds) <= math.ceil(planned[0] / 30)
+    said = capsys.readouterr().out
+    assert "Presupuesto: 2 s" in said or "Presupuesto: 1 s" in said
+    assert f"caben {planned[0]} lotes" in said and "La evaluación al final de cada época no cuenta" in said
+
+
+def test_fit_for_seconds_does_not_touch_the_model_while_measuring():
+    """La medición usa copias: el modelo y su BatchNorm no cambian antes de entrenar de verdad."""
+    train_loader, _ = _loaders()
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Flatten(), nn.LazyLinear(10))
+    model(torch.zeros(2, 3, 32, 32))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    seconds_per_step(model, train_loader, torch.optim.SGD(model.parameters(), lr=0.1), steps=2)
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_fit_for_seconds_rejects_a_bad_budget():
+    train_loader, test_loader = _loaders()
+    model = MLP(hidden_sizes=(16,))
+    with pytest.raises(ValueError, match="budget_s debe ser un número de segundos positivo"):
+        fit_for_seconds(model, train_loader, test_loader, torch.optim.SGD(model.parameters(), lr=0.1), 0)
+
+
+def test_fit_stops_at_the_time_limit_even_mid_epoch():
+    """Con un límite de 0,3 s y lotes de 20 ms, para a mitad de la primera época y la evalúa."""
+    train_loader, test_loader = _loaders(train_size=600, batch_size=20)  # 30 lotes por época
+    model = _SlowModel(delay=0.02)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    history = fit(model, train_loader, test_loader, optimizer, 5, progress=False, time_limit_s=0.3)
+    assert len(history.seconds) == 1 and 0 < history.images_seen[-1] < 600
+    assert 0.3 <= history.seconds[-1] < 0.3 + 0.1
+
+
+def test_lesson_04_trains_with_the_benchmarked_recipe():
+    """La receta de la CNN de la lección 04 es la que mide benchmarks/train_cnn.py, con la misma red."""
+    from course_utils.models import SmallCNN
+
+    bench, source = _benchmark_and_lesson_code("train_cnn.py", "04_redes_convolucionales.ipynb")
+    for lesson_name, bench_name in [("BATCH_SIZE", "CNN_BATCH_SIZE"), ("LR", "CNN_LEARNING_RATE"),
+                                    ("WEIGHT_DECAY", "CNN_WEIGHT_DECAY"), ("LABEL_SMOOTHING", "CNN_LABEL_SMOOTHING"),
+                                    ("CROP_PADDING", "CNN_CROP_PADDING")]:
+        values = {float(v) for v in re.findall(rf"^{lesson_name} = ([\d.e-]+)", source, flags=re.MULTILINE)}
+        assert values == {float(getattr(bench, bench_name))}, (lesson_name, values)
+    assert "nesterov=True" in source and "SmallCNN().to(device, memory_format=torch.channels_last)" in source
+    model = SmallCNN()
+    widths = tuple(stage[0][0].out_channels for stage in (model.stage1, model.stage2, model.stage3))
+    assert (model.stem[0].out_channels, *widths) == bench.CNN_WIDTHS
+
+
+@pytest.mark.parametrize(
+    "make_optimizer",
+    [
+        lambda model: torch.optim.AdamW(model.parameters(), lr=2e-3, weight_decay=0.5),
+        lambda model: torch.optim.SGD([{"params": model.layers[0].parameters(), "lr": 0.01},
+                                       {"params": model.layers[2].parameters()}], lr=0.1, momentum=0.9),
+    ],
+    ids=["AdamW", "SGD con dos grupos"],
+)
+def test_measuring_a_step_works_with_any_optimizer_and_changes_nothing(make_optimizer):
+    train_loader, _ = _loaders()
+    model = MLP(hidden_sizes=(16,))
+    optimizer = make_optimizer(model)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    assert seconds_per_step(model, train_loader, optimizer, steps=2) > 0
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert optimizer.state_dict()["state"] == {}, "el optimizador de verdad no ha dado ningún paso"
