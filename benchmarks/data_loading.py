@@ -29,9 +29,11 @@ from course_utils.config import get_settings
 ARCHIVE = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cifar10-jpg.tar.gz"
 
 
-def find_root(workdir: Path) -> Path:
-    """La raíz ImageFolder de CIFAR-10: el argumento, COURSE_DATA o el archivo de ../shared extraído."""
-    if len(sys.argv) > 1:
+def find_root(workdir: Path, root: Path | None = None) -> Path:
+    """La raíz ImageFolder de CIFAR-10: la indicada (o el primer argumento), COURSE_DATA o ../shared extraído."""
+    if root is not None:
+        return root
+    if len(sys.argv) > 1 and not sys.argv[1].startswith("-"):
         return Path(sys.argv[1])
     root = data.find_imagefolder_root(get_settings().data_dir)
     if root is not None:
@@ -43,9 +45,9 @@ def find_root(workdir: Path) -> Path:
     return workdir / "cifar10-jpg"
 
 
-def linked_data_dir(workdir: Path) -> tuple[Path, Path]:
+def linked_data_dir(workdir: Path, root: Path | None = None) -> tuple[Path, Path]:
     """(raíz ImageFolder, carpeta de datos vacía que la enlaza): el curso hará allí su propia caché."""
-    root = find_root(workdir)
+    root = find_root(workdir, root)
     data_dir = workdir / "datos"
     data_dir.mkdir()
     (data_dir / "cifar10-jpg").symlink_to(root.resolve(), target_is_directory=True)

@@ -36,6 +36,68 @@ class MLP(nn.Module):
         return self.layers(self.flatten(x))
 
 
+class ResidualBlock(nn.Module):
+    """Bloque residual como el ``BasicBlock`` de torchvision: ``relu(f(x) + atajo(x))``.
+
+    ``f`` son dos convoluciones 3×3 con BatchNorm; el atajo es la identidad o, si cambian los canales o el
+    tamaño (``stride`` 2), una convolución 1×1 con BatchNorm que adapta ``x`` a la forma de ``f(x)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.shortcut: nn.Module = nn.Identity()
+        if stride != 1 or in_channels != out_channels:
+            self.shortcut = nn.Sequential(
+                nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False), nn.BatchNorm2d(out_channels)
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.relu(self.bn1(self.conv1(x)))
+        out = self.bn2(self.conv2(out))
+        return self.relu(out + self.shortcut(x))
+
+
+def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
+    """Convolución 3×3 (con relleno 1: mismo alto y ancho), BatchNorm y ReLU."""
+    return nn.Sequential(
+        nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
+        nn.BatchNorm2d(out_channels),
+        nn.ReLU(inplace=True),
+    )
+
+
+class SmallCNN(nn.Module):
+    """La red convolucional de la lección 04: tres etapas que reducen el tamaño a la mitad y doblan los canales.
+
+    32×32 → ``conv`` → 16×16 (``pool``) → bloque residual → 8×8 → 4×4 → bloque residual → media global → ``fc``.
+    """
+
+    def __init__(self, widths: tuple[int, int, int, int] = (16, 32, 64, 128), num_classes: int = 10):
+        super().__init__()
+        if len(widths) != 4 or any(int(w) < 1 for w in widths) or num_classes < 1:
+            raise ValueError(
+                f"widths debe ser 4 números de canales positivos y num_classes un entero positivo, pero llegaron "
+                f"widths={widths} y num_classes={num_classes}."
+            )
+        c1, c2, c3, c4 = widths
+        self.stem = conv_bn_relu(3, c1)
+        self.stage1 = nn.Sequential(conv_bn_relu(c1, c2), nn.MaxPool2d(2), ResidualBlock(c2, c2))
+        self.stage2 = nn.Sequential(conv_bn_relu(c2, c3), nn.MaxPool2d(2))
+        self.stage3 = nn.Sequential(conv_bn_relu(c3, c4), nn.MaxPool2d(2), ResidualBlock(c4, c4))
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.flatten = nn.Flatten()
+        self.fc = nn.Linear(c4, num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.stage3(self.stage2(self.stage1(self.stem(x))))
+        return self.fc(self.flatten(self.pool(x)))
+
+
 def weights_path(weights=ResNet18_Weights.DEFAULT) -> Path:
     """Dónde guarda torchvision unos pesos (la caché de torch hub); por defecto, los de ResNet18."""
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name

@@ -130,3 +130,34 @@ def test_bad_arguments(kwargs, message):
 
     with pytest.raises(ValueError, match=message):
         load_pretrained(offline=True, **kwargs)
+
+
+def test_residual_block_matches_torchvision_basic_block():
+    """Con los mismos pesos, el bloque del curso y el BasicBlock de torchvision dan lo mismo (con y sin atajo 1×1)."""
+    from torchvision.models.resnet import BasicBlock
+
+    from course_utils.models import ResidualBlock
+
+    for in_channels, out_channels, stride in [(16, 16, 1), (16, 32, 2)]:
+        torch.manual_seed(0)
+        ours = ResidualBlock(in_channels, out_channels, stride)
+        downsample = None
+        if stride != 1 or in_channels != out_channels:
+            downsample = nn.Sequential(nn.Conv2d(in_channels, out_channels, 1, stride=stride, bias=False),
+                                       nn.BatchNorm2d(out_channels))
+        theirs = BasicBlock(in_channels, out_channels, stride, downsample)
+        renamed = {k.replace("shortcut.", "downsample."): v for k, v in ours.state_dict().items()}
+        theirs.load_state_dict(renamed)
+        x = torch.randn(4, in_channels, 8, 8)
+        assert torch.allclose(ours.eval()(x), theirs.eval()(x), atol=1e-6)
+        assert ours(x).shape == (4, out_channels, 8 // stride, 8 // stride)
+
+
+def test_small_cnn_shapes_and_bad_widths():
+    from course_utils.models import SmallCNN
+
+    model = SmallCNN()
+    assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
+    assert model.stage3(model.stage2(model.stage1(model.stem(torch.zeros(1, 3, 32, 32))))).shape[-2:] == (4, 4)
+    with pytest.raises(ValueError, match="widths debe ser 4 números de canales positivos"):
+        SmallCNN((32, 64, 0, 128))
