@@ -155,6 +155,16 @@ def test_lesson_02_shows_only_the_expected_index_error(browser, served):
         screenshot(page, "02_red_neuronal_desde_cero")
 
 
+def test_lesson_04_runs_with_its_animation_and_figures(browser, served):
+    with run_all(browser, served, "04_redes_convolucionales.ipynb") as page:
+        assert every_cell_ran(page)
+        assert errors_shown(page) == []
+        assert rendered_images(page, "img[alt^='Animación'][src^='data:image/gif']") == 1, "no se ve el GIF"
+        assert rendered_images(page, ".jp-RenderedImage img") >= 3, "faltan figuras (mapas, curvas, núcleos)"
+        assert page.locator("text=todavía no has respondido").count() == 3
+        screenshot(page, "04_redes_convolucionales")
+
+
 def test_lesson_03_prediction_browser_reacts(browser, served):
     with run_all(browser, served, "03_entrenar_mlp_cifar10.ipynb") as page:
         assert every_cell_ran(page)

@@ -27,6 +27,9 @@ ALL = [
     ex.ReplaceHead,
     ex.FrozenCount,
     ex.FreezeBackbone,
+    ex.ConvOutputShape,
+    ex.ConvParameterCount,
+    ex.WriteResidualBlock,
 ]
 
 
@@ -141,6 +144,67 @@ def _mlp(*layers):
     return nn.Sequential(nn.Flatten(), *layers)
 
 
+class _Block(nn.Module):
+    """Base de los bloques residuales equivocados: dos convoluciones 3×3 con BatchNorm, con o sin relleno."""
+
+    def __init__(self, canales, padding=1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(canales, canales, 3, padding=padding, bias=False)
+        self.bn1 = nn.BatchNorm2d(canales)
+        self.conv2 = nn.Conv2d(canales, canales, 3, padding=padding, bias=False)
+        self.bn2 = nn.BatchNorm2d(canales)
+
+    def f(self, x):
+        return self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+
+
+class _NoShortcut(_Block):
+    def forward(self, x):
+        return torch.relu(self.f(x))
+
+
+class _NoPadding(_Block):
+    def __init__(self, canales):
+        super().__init__(canales, padding=0)
+
+    def forward(self, x):
+        return torch.relu(x + self.f(x))
+
+
+class _NoPaddingNoShortcut(_NoPadding):
+    def forward(self, x):
+        return torch.relu(self.f(x))
+
+
+class _ReluBeforeSum(_Block):
+    def forward(self, x):
+        return x + torch.relu(self.f(x))
+
+
+class _ReturnsInput(_Block):
+    def forward(self, x):
+        return x
+
+
+class _NoParameters(nn.Module):
+    def __init__(self, canales):
+        super().__init__()
+
+    def forward(self, x):
+        return torch.relu(x + torch.tanh(x))
+
+
+class _Skeleton(nn.Module):
+    """La celda del cuaderno tal como la recibe el alumno."""
+
+    def __init__(self, canales):
+        super().__init__()
+        ...
+
+    def forward(self, x):
+        ...
+
+
 WRONG = [
     (
         ex.FlatPosition,
@@ -206,6 +270,24 @@ WRONG = [
     (ex.FrozenCount, 5130, "tu respuesta es 5130"),
     (ex.FreezeBackbone, _freeze_all, "has congelado también la cabeza"),
     (ex.FreezeBackbone, _freeze_nothing, "siguen entrenables"),
+    (ex.ConvOutputShape, (16, 15, 15), "no tiene la dimensión del lote"),
+    (ex.ConvOutputShape, (8, 16, 14, 14), "sale de olvidar el relleno"),
+    (ex.ConvOutputShape, (8, 16, 30, 30), "con stride=2 el núcleo salta de 2 en 2"),
+    (ex.ConvOutputShape, (8, 3, 15, 15), "los canales de salida los decide la capa"),
+    (ex.ConvOutputShape, torch.zeros(8, 16, 15, 15), "es un tensor: se esperaba su forma"),
+    (ex.ConvOutputShape, (8, 16, 16, 16), "tu forma es (8, 16, 16, 16)"),
+    (ex.ConvParameterCount, 128 * 64 * 3 * 3, "faltan los 128 sesgos"),
+    (ex.ConvParameterCount, 128 * 3 * 3 + 128, "no cuenta los canales de entrada"),
+    (ex.ConvParameterCount, 64 * 128 + 128, "es la cuenta de una nn.Linear(64, 128)"),
+    (ex.ConvParameterCount, 128 * 64 * 3 * 3 + 64, "no por cada canal de entrada"),
+    (ex.ConvParameterCount, 1000, "tu respuesta es 1000, pero la capa tiene 73856 parámetros"),
+    (ex.WriteResidualBlock, _NoShortcut, "falta el atajo"),
+    (ex.WriteResidualBlock, _NoPadding, "x y f(x) no tienen la misma forma"),
+    (ex.WriteResidualBlock, _NoPaddingNoShortcut, "el bloque debe conservar la forma"),
+    (ex.WriteResidualBlock, _ReluBeforeSum, "la ReLU final va después de sumar"),
+    (ex.WriteResidualBlock, _ReturnsInput, "devuelve x tal cual"),
+    (ex.WriteResidualBlock, _NoParameters, "no tiene parámetros"),
+    (ex.WriteResidualBlock, _NoShortcut(16), "se esperaba la clase MiBloque"),
 ]
 
 
@@ -234,3 +316,18 @@ def test_check_reads_the_notebook_variable(capsys):
     assert "¡Correcto!" in capsys.readouterr().out
     ex.FlatPosition().comprobar()
     assert "todavía no has respondido" in capsys.readouterr().out
+
+
+def test_residual_block_skeleton_counts_as_blank():
+    """La celda del cuaderno sin completar (cuerpos con ...) no es un error, sino una respuesta en blanco."""
+    feedback = ex.WriteResidualBlock().evaluate(_Skeleton)
+    assert feedback.status == "sin intentar"
+    assert "MiBloque" in feedback.message
+
+
+def test_residual_block_check_leaves_the_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    ex.WriteResidualBlock().evaluate(_solve(ex.WriteResidualBlock()))
+    assert torch.equal(torch.rand(3), expected)

@@ -16,7 +16,8 @@ LESSONS = [
     "01_aplanar_imagenes.ipynb",
     "02_red_neuronal_desde_cero.ipynb",
     "03_entrenar_mlp_cifar10.ipynb",
-    "04_transfer_learning_resnet18.ipynb",
+    "04_redes_convolucionales.ipynb",
+    "05_transfer_learning_resnet18.ipynb",
 ]
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 # Lo único que puede cambiar entre dos ejecuciones: el reloj (segundos, ritmo de la barra de progreso).
