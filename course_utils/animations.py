@@ -29,6 +29,15 @@ def _draw_cell(ax: Axes, x: float, y: float, value: int, color: str) -> None:
     ax.text(x + 0.5, y + 0.5, str(value), ha="center", va="center", fontsize=11)
 
 
+def _save(fig: Figure, draw: Callable[[int], None], steps: int, path: Path, fps: int) -> Path:
+    """Guarda la animación como GIF: un fotograma por paso, y el último se queda dos fotogramas más."""
+    animation = FuncAnimation(fig, draw, frames=list(range(steps)) + [steps - 1] * 2)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    animation.save(path, writer=PillowWriter(fps=fps))
+    return path
+
+
 def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2) -> Path:
     """Escribe un GIF que aplana una matriz size×size fila a fila."""
     if size < 2:
@@ -63,11 +72,7 @@ def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2) -> Path:
         )
         ax_vector.set_title(f"Vector aplanado ({total} elementos)", fontsize=11)
 
-    animation = FuncAnimation(fig, draw, frames=list(range(total)) + [total - 1] * 2)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    animation.save(path, writer=PillowWriter(fps=fps))
-    return path
+    return _save(fig, draw, total, path, fps)
 
 
 VERTICAL_EDGE_KERNEL: tuple[tuple[int, ...], ...] = ((1, 0, -1), (1, 0, -1), (1, 0, -1))
@@ -160,11 +165,7 @@ def convolution_gif(path: Path, size: int = 5, fps: int = 2) -> Path:
         ax_text.text(0.5, 0.5, f"{products} = {value}", ha="center", va="center", fontsize=11)
         fig.suptitle(f"Ventana en la fila {top}, columna {left}: suma de productos = {value}", fontsize=12)
 
-    animation = FuncAnimation(fig, draw, frames=list(range(total)) + [total - 1] * 2)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    animation.save(path, writer=PillowWriter(fps=fps))
-    return path
+    return _save(fig, draw, total, path, fps)
 
 
 ANIMATIONS: dict[str, Callable[[Path], Path]] = {

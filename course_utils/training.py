@@ -215,7 +215,10 @@ def seconds_per_step(
     for step in range(steps + 1):  # el primer paso calienta y no se cuenta
         if step == 1:
             start = time.perf_counter()
-        images, labels = next(batches)
+        images, labels = next(batches, (None, None))
+        if images is None:  # menos lotes que pasos de medida: se vuelve a empezar
+            batches = iter(train_loader)
+            images, labels = next(batches)
         with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=mixed_precision):
             loss = loss_fn(probe(images.to(device)), labels.to(device))
         probe_optimizer.zero_grad()

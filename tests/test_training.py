@@ -183,7 +183,7 @@ def test_lesson_03_trains_with_the_benchmarked_recipe():
     """La receta de la lección 03 es la que mide benchmarks/train_mlp.py."""
     bench, source = _benchmark_and_lesson_code("train_mlp.py", "03_entrenar_mlp_cifar10.ipynb")
     found = {
-        "EPOCHS": r"EPOCHS = 2 if settings.quick else (\d+)",
+        "BUDGET_S": r"BUDGET_S = (\d+)",
         "LEARNING_RATE": r"AdamW\(model.parameters\(\), lr=([\d.e-]+),",
         "WEIGHT_DECAY": r"weight_decay=([\d.e-]+)\)",
         "LABEL_SMOOTHING": r"CrossEntropyLoss\(label_smoothing=([\d.]+)\)",
@@ -193,7 +193,7 @@ def test_lesson_03_trains_with_the_benchmarked_recipe():
         values = {float(v) for v in re.findall(pattern, source)}
         assert values == {float(getattr(bench, name))}, (name, values)
     assert re.search(r"OneCycleLR\(optimizer, max_lr=2e-3,", source) and bench.LEARNING_RATE == 2e-3
-    assert "mixed_precision=bf16_is_fast(device)" in source
+    assert "mixed_precision=bf16_is_fast(device)" in source and "fit_for_seconds(model, train_loader" in source
 
 
 def test_features_are_computed_once_and_the_head_learns_on_them():
@@ -338,3 +338,9 @@ def test_measuring_a_step_works_with_any_optimizer_and_changes_nothing(make_opti
     assert seconds_per_step(model, train_loader, optimizer, steps=2) > 0
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
     assert optimizer.state_dict()["state"] == {}, "el optimizador de verdad no ha dado ningún paso"
+
+
+def test_measuring_works_with_fewer_batches_than_steps():
+    train_loader, _ = _loaders(train_size=200, batch_size=100)  # 2 lotes
+    model = MLP(hidden_sizes=(16,))
+    assert seconds_per_step(model, train_loader, torch.optim.SGD(model.parameters(), lr=0.1), steps=5) > 0
