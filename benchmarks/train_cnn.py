@@ -26,6 +26,10 @@ from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data_loading import linked_data_dir  # noqa: E402
+from train_mlp import BATCH_SIZE as MLP_BATCH_SIZE  # noqa: E402  (la receta de la lección 03 vive allí)
+from train_mlp import LABEL_SMOOTHING as MLP_LABEL_SMOOTHING  # noqa: E402
+from train_mlp import LEARNING_RATE as MLP_LEARNING_RATE  # noqa: E402
+from train_mlp import WEIGHT_DECAY as MLP_WEIGHT_DECAY  # noqa: E402
 
 from course_utils import data  # noqa: E402
 from course_utils.models import MLP, SmallCNN, count_parameters  # noqa: E402
@@ -38,11 +42,6 @@ CNN_LEARNING_RATE = 0.2
 CNN_WEIGHT_DECAY = 5e-4
 CNN_LABEL_SMOOTHING = 0.1
 CNN_CROP_PADDING = 4
-# La receta de la MLP: la de la lección 03.
-MLP_BATCH_SIZE = 256
-MLP_LEARNING_RATE = 2e-3
-MLP_WEIGHT_DECAY = 0.5
-MLP_LABEL_SMOOTHING = 0.1
 
 
 def flip_accuracy(model: nn.Module, loader) -> float:
