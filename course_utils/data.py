@@ -17,6 +17,7 @@ import os
 import urllib.error
 import warnings
 from collections.abc import Sequence
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +27,7 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, S
 from torchvision.datasets import CIFAR10, ImageFolder
 
 from course_utils.config import get_settings
+from course_utils.formatting import format_number
 
 CLASSES_EN = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CLASSES_ES = ("avión", "automóvil", "pájaro", "gato", "ciervo", "perro", "rana", "caballo", "barco", "camión")
@@ -43,6 +45,11 @@ SOURCES_ES = {
 }
 SYNTHETIC_SIZES = {"train": 5_000, "test": 1_000}
 _CACHE_VERSION = 1
+
+
+def _count(value: object) -> str:
+    """Un número de imágenes pedido por quien llama: en español si es entero y, si no, tal cual llegó."""
+    return format_number(value) if isinstance(value, Integral) and not isinstance(value, bool) else str(value)
 
 
 class CIFAR10Tensor(Dataset):
@@ -67,7 +74,7 @@ class CIFAR10Tensor(Dataset):
                 f"{images.dtype} de forma {tuple(images.shape)}."
             )
         if labels.shape != (images.shape[0],):
-            raise ValueError(f"Hay {images.shape[0]} imágenes pero {tuple(labels.shape)} etiquetas.")
+            raise ValueError(f"Hay {format_number(images.shape[0])} imágenes pero {tuple(labels.shape)} etiquetas.")
         self.images, self.labels = images, labels.long()
         self.source, self.split, self.transform = source, split, transform
         self.classes = tuple(classes)
@@ -88,7 +95,7 @@ class CIFAR10Tensor(Dataset):
 
     def __repr__(self) -> str:
         return (
-            f"CIFAR10Tensor(split={self.split!r}, imágenes={len(self)}, origen={self.source!r}, "
+            f"CIFAR10Tensor(split={self.split!r}, imágenes={format_number(len(self))}, origen={self.source!r}, "
             f"transform={self.transform!r})"
         )
 
@@ -104,7 +111,10 @@ class CIFAR10Tensor(Dataset):
     def subset(self, size: int, seed: int = 0) -> CIFAR10Tensor:
         """Un subconjunto aleatorio (reproducible con ``seed``) de ``size`` imágenes."""
         if not 0 < size <= len(self):
-            raise ValueError(f"El subconjunto debe tener entre 1 y {len(self)} imágenes, pero se pidieron {size}.")
+            raise ValueError(
+                f"El subconjunto debe tener entre 1 y {format_number(len(self))} imágenes, pero se pidieron "
+                f"{_count(size)}."
+            )
         return self._take(torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:size])
 
     def select_classes(self, labels: Sequence[int]) -> CIFAR10Tensor:
@@ -127,7 +137,8 @@ class CIFAR10Tensor(Dataset):
             of_class = order[self.labels[order] == label][:count]
             if len(of_class) < count:
                 raise ValueError(
-                    f"La clase {self.classes[label]} solo tiene {len(of_class)} imágenes; se pidieron {count}."
+                    f"La clase {self.classes[label]} solo tiene {format_number(len(of_class))} imágenes; "
+                    f"se pidieron {_count(count)}."
                 )
             chosen.append(of_class)
         return self._take(torch.cat(chosen))
@@ -351,7 +362,7 @@ def make_synthetic(split: str, size: int | None = None) -> tuple[torch.Tensor, t
 
 def _announce(split: str, source: str, size: int, from_cache: bool) -> None:
     """Una línea en español que dice de dónde salen los datos."""
-    count = f"{size:,}".replace(",", " ")
+    count = format_number(size)
     if source == "sintético":
         print(
             f"CIFAR-10 no está en COURSE_DATA y no se puede descargar: uso un {SOURCES_ES[source]}, "
@@ -393,3 +404,45 @@ def load_cifar10(
     _write_cache(cache, images, labels, source)
     _announce(split, source, len(labels), from_cache=False)
     return CIFAR10Tensor(images, labels, source, split, transform)
+
+
+class SyntheticImages(Dataset):
+    """El conjunto sintético como un Dataset estándar: una imagen PIL y su etiqueta por índice."""
+
+    def __init__(self, split: str, transform=None):
+        self.images, self.labels = make_synthetic(split)
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, index: int) -> tuple[object, int]:
+        image = Image.fromarray(self.images[index].permute(1, 2, 0).numpy())
+        return (self.transform(image) if self.transform else image), int(self.labels[index])
+
+
+def torchvision_dataset(
+    split: str = "train", transform=None, data_dir: str | Path | None = None, offline: bool | None = None
+) -> Dataset:
+    """CIFAR-10 como Dataset estándar de torchvision (una imagen PIL por índice), de la fuente disponible.
+
+    Con los archivos de torchvision o con conexión, ``torchvision.datasets.CIFAR10``; con la copia JPEG,
+    ``ImageFolder``; sin datos ni conexión, el conjunto sintético (y lo anuncia).
+    """
+    _check_split(split)
+    settings = get_settings()
+    data_dir = Path(data_dir) if data_dir is not None else settings.data_dir
+    offline = settings.offline if offline is None else offline
+    train = split == "train"
+    if (data_dir / "cifar-10-batches-py").is_dir():
+        return CIFAR10(root=str(data_dir), train=train, download=False, transform=transform)
+    if (root := find_imagefolder_root(data_dir)) is not None and (root / split).is_dir():
+        return ImageFolder(str(root / split), transform=transform)
+    if not offline:
+        try:
+            return CIFAR10(root=str(data_dir), train=train, download=True, transform=transform)
+        except (urllib.error.URLError, OSError, RuntimeError) as error:
+            warnings.warn(f"No se pudo descargar CIFAR-10 ({error}).", stacklevel=2)
+    dataset = SyntheticImages(split, transform)
+    _announce(split, "sintético", len(dataset), from_cache=False)
+    return dataset

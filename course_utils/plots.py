@@ -7,9 +7,34 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import torch
-from matplotlib.ticker import MaxNLocator
+from matplotlib.axis import Axis
+from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from course_utils.data import CLASSES_ES, MEAN, STD
+from course_utils.formatting import format_number, format_percent
+
+
+def _decimals_for(values: Sequence[float]) -> int:
+    """Los decimales (hasta 6) que hacen falta para escribir exactas todas esas marcas: 0,25 → 2; 0,5 → 1."""
+    return next((d for d in range(7) if all(abs(v - round(v, d)) < 1e-9 for v in values)), 6)
+
+
+class DecimalCommaFormatter(Formatter):
+    """Marcas de eje con coma decimal y los mismos decimales en todas: 0,0 · 0,5 · 1,0."""
+
+    def __call__(self, x: float, pos: int | None = None) -> str:
+        return format_number(x, _decimals_for([x]))
+
+    def format_ticks(self, values: Sequence[float]) -> list[str]:
+        """Todas las marcas del eje a la vez, con los decimales que pida la que más necesite."""
+        decimals = _decimals_for(values)
+        return [format_number(value, decimals) for value in values]
+
+
+def decimal_comma_ticks(*axes: Axis) -> None:
+    """Pone coma decimal en las marcas de esos ejes (``ax.xaxis``, ``ax.yaxis``): 0,5 en vez de 0.5."""
+    for axis in axes:
+        axis.set_major_formatter(DecimalCommaFormatter())
 
 
 def to_displayable(images: torch.Tensor, mean: Sequence[float] = MEAN, std: Sequence[float] = STD) -> torch.Tensor:
@@ -41,11 +66,13 @@ def show_images(
     pictures = to_displayable(images if images.ndim == 4 else images.unsqueeze(0))
     labels = torch.as_tensor(labels).reshape(-1).tolist()
     if len(labels) != len(pictures):
-        raise ValueError(f"Hay {len(pictures)} imágenes pero {len(labels)} etiquetas.")
+        raise ValueError(f"Hay {format_number(len(pictures))} imágenes pero {format_number(len(labels))} etiquetas.")
     if predictions is not None:
         predictions = torch.as_tensor(predictions).reshape(-1).tolist()
         if len(predictions) != len(pictures):
-            raise ValueError(f"Hay {len(pictures)} imágenes pero {len(predictions)} predicciones.")
+            raise ValueError(
+                f"Hay {format_number(len(pictures))} imágenes pero {format_number(len(predictions))} predicciones."
+            )
     columns = min(columns, len(pictures))
     rows = math.ceil(len(pictures) / columns)
     height = 2.4 if predictions is not None else 2.0
@@ -77,7 +104,8 @@ def show_probabilities(
     probabilities = probabilities.detach().cpu().reshape(-1)
     if len(probabilities) != len(classes):
         raise ValueError(
-            f"Se esperaban {len(classes)} probabilidades (una por clase), pero llegaron {len(probabilities)}."
+            f"Se esperaban {len(classes)} probabilidades (una por clase), pero llegaron "
+            f"{format_number(len(probabilities))}."
         )
     best = int(probabilities.argmax())
     colors = ["tab:orange" if k == best else "tab:blue" for k in range(len(classes))]
@@ -86,6 +114,7 @@ def show_probabilities(
     ax.invert_yaxis()
     ax.set_xlim(0, 1)
     ax.set_xlabel("probabilidad")
+    decimal_comma_ticks(ax.xaxis)
     if true_label is not None:
         ax.get_yticklabels()[true_label].set_fontweight("bold")
         title = f"{title} (clase real: {classes[true_label]})"
@@ -111,6 +140,7 @@ class LiveCurves:
         self.ax_acc.set(title="Exactitud", xlabel="época", ylim=(0, 1))
         for ax in (self.ax_loss, self.ax_acc):
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # épocas enteras: 1, 2, 3…
+            decimal_comma_ticks(ax.yaxis)
 
     def update(self, history) -> None:
         """Redibuja las curvas con el historial (un ``training.History``)."""
@@ -147,13 +177,13 @@ def show_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str] = CLASSES
             ax.text(
                 col,
                 row,
-                f"{value:.2f}",
+                format_number(value, 2),
                 ha="center",
                 va="center",
                 fontsize=7,
                 color="white" if value > 0.5 else "black",
             )
-    fig.colorbar(image, ax=ax, fraction=0.046)
+    decimal_comma_ticks(fig.colorbar(image, ax=ax, fraction=0.046).ax.yaxis)
     fig.tight_layout()
     return fig
 
@@ -164,6 +194,7 @@ def show_accuracy_per_class(accuracies: torch.Tensor, classes: Sequence[str] = C
     fig, ax = plt.subplots(figsize=(7, 3.2))
     ax.bar(list(classes), accuracies.numpy(), color="tab:blue")
     ax.set(ylim=(0, 1), ylabel="exactitud", title="Exactitud por clase")
+    decimal_comma_ticks(ax.yaxis)
     ax.tick_params(axis="x", rotation=45)
     fig.tight_layout()
     return fig
@@ -180,8 +211,25 @@ def show_mistakes(
     predictions = probabilities.argmax(dim=1)
     wrong = (predictions != labels).nonzero().flatten()
     if len(wrong) == 0:
-        print(f"El modelo no se equivoca en ninguna de las {len(labels)} imágenes: no hay errores que mostrar.")
+        print(
+            f"El modelo no se equivoca en ninguna de las {format_number(len(labels))} imágenes: "
+            "no hay errores que mostrar."
+        )
         return None
     confidence = probabilities[wrong, predictions[wrong]]
     chosen = wrong[confidence.argsort(descending=True)[:count]]
     return show_images(images[chosen], labels[chosen], predictions[chosen], classes, title="Errores con más confianza")
+
+
+def show_histories(histories: dict, title: str = "Exactitud en prueba") -> plt.Figure:
+    """Exactitud en prueba frente a segundos de entrenamiento de varios historiales (``{nombre: History}``)."""
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for name, history in histories.items():
+        ax.plot(history.seconds, history.test_acc, "o-", markersize=3, label=name)
+    ax.set(title=title, xlabel="segundos de entrenamiento", ylabel="exactitud en prueba", ylim=(0, 1))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_percent(value, 0)))
+    decimal_comma_ticks(ax.xaxis)
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    return fig

@@ -14,6 +14,11 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils.formatting import format_number, format_percent, format_seconds
+
+# La barra de tqdm con el porcentaje a la española («45 %»); sin la velocidad, que tqdm escribe con punto decimal.
+_BAR_FORMAT = "{desc}: {percentage:3.0f} % |{bar}| {n_fmt}/{total_fmt} lotes [{elapsed}<{remaining}{postfix}]"
+
 
 @dataclass
 class History:
@@ -149,7 +154,7 @@ def fit(
     training_time = 0.0
     total_steps = epochs * len(train_loader) if max_steps is None else min(max_steps, epochs * len(train_loader))
     epochs = math.ceil(total_steps / len(train_loader))  # con max_steps, la última época puede quedar a medias
-    bar = tqdm(total=total_steps, desc="Entrenando", unit="lote", disable=not progress)
+    bar = tqdm(total=total_steps, desc="Entrenando", unit="lote", bar_format=_BAR_FORMAT, disable=not progress)
     steps = 0
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
@@ -167,7 +172,7 @@ def fit(
                 loss = loss_fn(outputs, labels)
             if not torch.isfinite(loss):
                 raise FloatingPointError(
-                    f"La pérdida dejó de ser un número finito ({loss.item()}) en la época {epoch}: "
+                    f"La pérdida dejó de ser un número finito ({format_number(loss.item())}) en la época {epoch}: "
                     "prueba con una tasa de aprendizaje más baja o revisa los datos."
                 )
             optimizer.zero_grad()
@@ -189,7 +194,7 @@ def fit(
         history.test_acc.append(test_acc)
         history.seconds.append(training_time)
         history.images_seen.append((history.images_seen[-1] if history.images_seen else 0) + seen)
-        bar.set_postfix_str(f"época {epoch}/{epochs} · exactitud en prueba {test_acc * 100:.1f} %")
+        bar.set_postfix_str(f"época {epoch}/{epochs} · exactitud en prueba {format_percent(test_acc)}")
         if on_epoch_end is not None:
             on_epoch_end(history)
     bar.close()
@@ -227,6 +232,16 @@ def seconds_per_step(
     return (time.perf_counter() - start) / steps
 
 
+def _plan_message(budget_s: float, step_s: float, total_steps: int, batches_per_epoch: int) -> str:
+    """La línea que anuncia cuántos lotes caben en el presupuesto de ``fit_for_seconds``."""
+    step_ms = format_number(step_s * 1000, 1 if step_s < 0.01 else 0)  # por debajo de 10 ms, con un decimal
+    return (
+        f"Presupuesto: {format_seconds(budget_s, 0)}. Un lote tarda {step_ms} ms en esta máquina, así que caben "
+        f"{format_number(total_steps)} lotes ({format_number(total_steps / batches_per_epoch, 1)} épocas de "
+        f"{format_number(batches_per_epoch)} lotes). La evaluación al final de cada época no cuenta."
+    )
+
+
 def fit_for_seconds(
     model: nn.Module,
     train_loader: Iterable,
@@ -257,12 +272,7 @@ def fit_for_seconds(
     total_steps = max(1, int(left / (step_s * (1 + margin))))
     epochs = math.ceil(total_steps / len(train_loader))
     if verbose:
-        print(
-            f"Presupuesto: {budget_s:.0f} s. Un lote tarda {step_s * 1000:.0f} ms en esta máquina, así que caben "
-            f"{total_steps} lotes ({f'{total_steps / len(train_loader):.1f}'.replace('.', ',')} épocas de "
-            f"{len(train_loader)} lotes). "
-            "La evaluación al final de cada época no cuenta."
-        )
+        print(_plan_message(budget_s, step_s, total_steps, len(train_loader)))
     scheduler = make_scheduler(optimizer, total_steps) if make_scheduler is not None else None
     measuring = time.perf_counter() - start
     history = fit(model, train_loader, test_loader, optimizer, epochs, loss_fn, scheduler, device,
@@ -282,7 +292,9 @@ def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, num_classe
     """Matriz (clases × clases): la fila es la clase real y la columna la predicha."""
     predictions, labels = torch.as_tensor(predictions).reshape(-1), torch.as_tensor(labels).reshape(-1)
     if predictions.shape != labels.shape:
-        raise ValueError(f"Hay {len(predictions)} predicciones pero {len(labels)} etiquetas.")
+        raise ValueError(
+            f"Hay {format_number(len(predictions))} predicciones pero {format_number(len(labels))} etiquetas."
+        )
     for name, values in (("predicciones", predictions), ("etiquetas", labels)):
         if values.numel() and (values.min() < 0 or values.max() >= num_classes):
             raise ValueError(f"Las {name} deben ir de 0 a {num_classes - 1}.")

@@ -10,7 +10,8 @@ import torch
 from matplotlib.figure import Figure
 
 from course_utils.data import CLASSES_ES
-from course_utils.plots import to_displayable
+from course_utils.formatting import format_number, format_percent
+from course_utils.plots import decimal_comma_ticks, to_displayable
 
 IMAGE_SHAPE = (3, 32, 32)
 
@@ -102,6 +103,7 @@ def _prediction_png(image: torch.Tensor, label: int, probabilities: torch.Tensor
     ax_bars.barh(list(classes), probabilities.numpy(), color=colors)
     ax_bars.invert_yaxis()
     ax_bars.set(xlim=(0, 1), xlabel="probabilidad")
+    decimal_comma_ticks(ax_bars.xaxis)
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
@@ -121,8 +123,8 @@ def prediction_browser(
     """
     if not len(images) == len(labels) == len(probabilities):
         raise ValueError(
-            f"Se esperaban tantas imágenes como etiquetas y probabilidades, pero hay {len(images)}, "
-            f"{len(labels)} y {len(probabilities)}."
+            "Se esperaban tantas imágenes como etiquetas y probabilidades, pero hay "
+            f"{format_number(len(images))}, {format_number(len(labels))} y {format_number(len(probabilities))}."
         )
     predictions = probabilities.argmax(dim=1)
     wrong = (predictions != labels).nonzero().flatten().tolist()
@@ -141,7 +143,7 @@ def prediction_browser(
         verdict = "acierto" if label == guess else "error"
         caption.value = (
             f"Imagen {index}: real <b>{classes[label]}</b>, predicción <b>{classes[guess]}</b> "
-            f"({probabilities[index, guess].item() * 100:.0f} %) · {verdict}"
+            f"({format_percent(probabilities[index, guess], 0)}) · {verdict}"
         )
         picture.value = _prediction_png(images[index], label, probabilities[index], classes)
 

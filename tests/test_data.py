@@ -118,7 +118,7 @@ def test_damaged_torchvision_files_are_reported(tmp_path):
 class _FakeCIFAR10:
     calls: list[bool] = []
 
-    def __init__(self, root, train, download):
+    def __init__(self, root, train, download, **options):
         _FakeCIFAR10.calls.append(download)
         raise urllib.error.URLError("sin red")
 
@@ -131,6 +131,7 @@ def test_offline_never_downloads_and_falls_back(tmp_path, monkeypatch, capsys):
     assert result.synthetic and result.source == "sintético" and len(result) == 5000
     out = capsys.readouterr().out
     assert "SINTÉTICO" in out and "no es CIFAR-10" in out and "COURSE_OFFLINE" in out
+    assert "entrenamiento, 5000 imágenes." in out, "hasta cuatro cifras, sin espacio de miles"
     assert not cache_path(tmp_path, "train").exists(), "el conjunto sintético no se guarda en caché"
 
 
@@ -227,6 +228,26 @@ def test_subset_and_class_names():
     assert len(CLASSES_EN) == len(CLASSES_ES) == 10
 
 
+def test_counts_are_written_with_a_thousands_space():
+    """50 000 y no 50000 ni 50,000: desde cinco cifras, espacio de miles; lo que no es entero, tal cual."""
+    images = torch.zeros(1, 3, 32, 32, dtype=torch.uint8).expand(12_000, -1, -1, -1)  # una vista, sin copiar
+    dataset = data.CIFAR10Tensor(images, torch.zeros(12_000), "sintético", "train")
+    assert "imágenes=12 000," in repr(dataset)
+    with pytest.raises(ValueError, match="entre 1 y 12 000 imágenes, pero se pidieron 20 000"):
+        dataset.subset(20_000)
+    with pytest.raises(ValueError, match=r"se pidieron -1\.5\."):
+        dataset.subset(-1.5)
+    with pytest.raises(ValueError, match="solo tiene 0 imágenes; se pidieron 10 000"):
+        dataset.few_per_class(10_000)
+    with pytest.raises(ValueError, match=r"Hay 12 000 imágenes pero \(3,\) etiquetas"):
+        data.CIFAR10Tensor(images, torch.zeros(3), "sintético", "train")
+
+
+def test_the_announcement_separates_thousands(capsys):
+    data._announce("train", "torchvision", 50_000, from_cache=True)
+    assert "CIFAR-10, entrenamiento: 50 000 imágenes desde archivos de torchvision" in capsys.readouterr().out
+
+
 def test_unknown_split(tmp_path):
     with pytest.raises(ValueError, match="split debe ser 'train' o 'test', pero llegó 'validacion'"):
         load_cifar10("validacion", data_dir=tmp_path, offline=True)
@@ -290,3 +311,25 @@ def test_select_classes_and_few_per_class():
         dataset.select_classes([3, 3])
     with pytest.raises(ValueError, match="solo tiene 100 imágenes; se pidieron 200"):
         new.few_per_class(200)
+
+
+def test_torchvision_dataset_is_the_standard_dataset_of_each_source(tmp_path, monkeypatch, capsys):
+    from torchvision import transforms
+    from torchvision.datasets import ImageFolder
+
+    from course_utils.data import SyntheticImages, torchvision_dataset
+
+    _FakeCIFAR10.calls = []
+    monkeypatch.setattr(data, "CIFAR10", _FakeCIFAR10)
+    synthetic = torchvision_dataset("test", transform=transforms.ToTensor(), data_dir=tmp_path, offline=True)
+    assert isinstance(synthetic, SyntheticImages) and len(synthetic) == 1000 and _FakeCIFAR10.calls == []
+    image, label = synthetic[3]
+    _, labels = make_synthetic("test")
+    assert image.shape == (3, 32, 32) and image.dtype == torch.float32 and label == int(labels[3])
+    assert "SINTÉTICO" in capsys.readouterr().out
+    _write_imagefolder(tmp_path / "cifar10-jpg")
+    folder = torchvision_dataset("train", data_dir=tmp_path, offline=True)
+    assert isinstance(folder, ImageFolder) and len(folder) == 30 and folder[0][1] == 0
+    with pytest.warns(UserWarning, match="No se pudo descargar CIFAR-10"):
+        fallback = torchvision_dataset("train", data_dir=tmp_path / "vacía", offline=False)
+    assert isinstance(fallback, SyntheticImages) and _FakeCIFAR10.calls == [True]

@@ -41,6 +41,27 @@ def test_grid_titles_in_spanish_with_predictions():
     plt.close(fig)
 
 
+def _labels(axis) -> list[str]:
+    """Los textos de las marcas de un eje ya dibujado, con el signo menos de matplotlib como guion."""
+    return [t.get_text().replace("\N{MINUS SIGN}", "-") for t in axis.get_ticklabels()]
+
+
+@pytest.mark.parametrize(
+    ("ticks", "expected"),
+    [
+        ([0, 0.5, 1], ["0,0", "0,5", "1,0"]),
+        ([0.25, 0.5, 0.75], ["0,25", "0,50", "0,75"]),
+        ([0, 1, 2], ["0", "1", "2"]),
+        ([0.1 + 0.2, 0.4], ["0,3", "0,4"]),  # 0.30000000000000004 no pide 17 decimales
+        ([10_000, 20_000], ["10 000", "20 000"]),
+    ],
+)
+def test_decimal_comma_ticks_use_the_same_decimals_on_every_tick(ticks, expected):
+    from course_utils.plots import DecimalCommaFormatter
+
+    assert DecimalCommaFormatter().format_ticks(ticks) == expected
+
+
 def test_label_count_must_match():
     with pytest.raises(ValueError, match="Hay 2 imágenes pero 3 etiquetas"):
         show_images(torch.zeros(2, 3, 32, 32, dtype=torch.uint8), [0, 1, 2])
@@ -55,6 +76,8 @@ def test_probability_bars():
     assert widths == pytest.approx(probabilities[0].tolist())
     assert ax.patches[1].get_facecolor() != ax.patches[0].get_facecolor()
     assert "clase real: gato" in ax.get_title()
+    fig.canvas.draw()
+    assert _labels(ax.xaxis) == ["0,0", "0,2", "0,4", "0,6", "0,8", "1,0"]
     plt.close(fig)
     with pytest.raises(ValueError, match="Se esperaban 10 probabilidades"):
         show_probabilities(torch.ones(3))
@@ -68,12 +91,16 @@ def test_confusion_matrix_plot_and_per_class_bars():
     ax = fig.axes[0]
     assert ax.get_xlabel() == "clase predicha" and ax.get_ylabel() == "clase real"
     assert [t.get_text() for t in ax.get_yticklabels()][-1] == "camión"
-    assert ax.texts[0].get_text() == f"{10 / 28:.2f}"
+    assert ax.texts[0].get_text() == "0,36" and ax.texts[1].get_text() == "0,07"  # 10/28 y 2/28, coma decimal
+    fig.canvas.draw()
+    assert _labels(fig.axes[1].yaxis)[-1] == "1,0", "la barra de color también lleva coma decimal"
     plt.close(fig)
     with pytest.raises(ValueError, match="10×10"):
         show_confusion_matrix(torch.zeros(3, 3))
     fig = show_accuracy_per_class(torch.linspace(0, 0.9, 10))
     assert [bar.get_height() for bar in fig.axes[0].patches] == pytest.approx(torch.linspace(0, 0.9, 10).tolist())
+    fig.canvas.draw()
+    assert _labels(fig.axes[0].yaxis) == ["0,0", "0,2", "0,4", "0,6", "0,8", "1,0"]
     plt.close(fig)
 
 
@@ -98,6 +125,9 @@ def test_mistakes_gallery_without_mistakes_says_so(capsys):
     probabilities = torch.eye(10)[:3]
     assert show_mistakes(torch.zeros(3, 3, 32, 32, dtype=torch.uint8), torch.arange(3), probabilities) is None
     assert "no se equivoca en ninguna de las 3 imágenes" in capsys.readouterr().out
+    probabilities = torch.eye(10)[torch.arange(12_000) % 10]
+    assert show_mistakes(torch.zeros(12_000, 3, 1, 1), torch.arange(12_000) % 10, probabilities) is None
+    assert "ninguna de las 12 000 imágenes" in capsys.readouterr().out
 
 
 def test_live_curves_redraw_with_the_history():
@@ -121,3 +151,33 @@ def test_live_curves_show_whole_epochs():
                           test_acc=[0.3, 0.4, 0.5]))
     for ax in (curves.ax_loss, curves.ax_acc):
         assert all(float(tick).is_integer() for tick in ax.get_xticks()), ax.get_xticks()
+
+
+def test_live_curves_write_decimal_commas_after_every_redraw():
+    from course_utils.plots import LiveCurves
+    from course_utils.training import History
+
+    curves = LiveCurves()
+    for _ in range(2):  # update() borra los ejes: las marcas deben seguir con coma tras cada redibujo
+        curves.update(History(train_loss=[1.5, 1.0, 0.5], train_acc=[0.3, 0.4, 0.5], test_loss=[1.6, 1.2, 0.9],
+                              test_acc=[0.3, 0.4, 0.5]))
+        curves.fig.canvas.draw()
+        assert _labels(curves.ax_acc.yaxis) == ["0,0", "0,2", "0,4", "0,6", "0,8", "1,0"]
+        loss_labels = _labels(curves.ax_loss.yaxis)
+        assert all("," in label and "." not in label for label in loss_labels), loss_labels
+        assert all("," not in label for label in _labels(curves.ax_loss.xaxis)), "épocas enteras, sin decimales"
+
+
+def test_show_histories_draws_one_line_per_history_with_spanish_ticks():
+    from course_utils.plots import show_histories
+    from course_utils.training import History
+
+    first = History(test_acc=[0.3, 0.45], seconds=[1.5, 3.0])
+    second = History(test_acc=[0.5, 0.62], seconds=[2.0, 4.0])
+    fig = show_histories({"SGD": first, "Adam": second})
+    ax = fig.axes[0]
+    assert [line.get_label() for line in ax.get_lines()] == ["SGD", "Adam"]
+    fig.canvas.draw()
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert "40 %" in labels and all("." not in label for label in labels)
+    plt.close(fig)

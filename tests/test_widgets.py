@@ -83,3 +83,20 @@ def test_prediction_browser_rejects_mismatched_lengths():
 
     with pytest.raises(ValueError, match="tantas imágenes como etiquetas"):
         prediction_browser(torch.zeros(3, 3, 32, 32), torch.zeros(2), torch.zeros(3, 10))
+    with pytest.raises(ValueError, match="pero hay 12 000, 2 y 3"):
+        prediction_browser(torch.zeros(12_000, 3, 1, 1), torch.zeros(2), torch.zeros(3, 10))
+
+
+def test_prediction_caption_and_probability_axis_in_spanish(monkeypatch):
+    """El porcentaje del pie lleva espacio antes de «%» y el eje de probabilidad, coma decimal."""
+    from course_utils import widgets
+
+    axes = []
+    draw_commas = widgets.decimal_comma_ticks
+    monkeypatch.setattr(widgets, "decimal_comma_ticks", lambda *found: (axes.extend(found), draw_commas(*found)))
+    probabilities = torch.full((1, 10), 0.0125)
+    probabilities[0, 2] = 0.8875
+    box = widgets.prediction_browser(torch.zeros(1, 3, 32, 32, dtype=torch.uint8), torch.tensor([2]), probabilities)
+    assert "predicción <b>pájaro</b> (89 %) · acierto" in box.children[1].value
+    labels = [t.get_text() for t in axes[0].get_ticklabels()]  # el PNG ya se dibujó
+    assert labels == ["0,0", "0,2", "0,4", "0,6", "0,8", "1,0"]
