@@ -12,6 +12,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from course_utils import errors
+
 DEFAULT_SEED = 0
 SOCKET_TIMEOUT_S = 30.0
 _TRUE = {"1", "true", "sí", "si", "yes"}
@@ -96,8 +98,8 @@ def describe_mode(settings: Settings) -> str:
     return f"modo {speed}, {network}"
 
 
-def setup(seed: int = DEFAULT_SEED, verbose: bool = True) -> torch.device:
-    """Fija semillas, hilos y formato de impresión, y devuelve el dispositivo elegido."""
+def setup(seed: int = DEFAULT_SEED, verbose: bool = True, explain_errors: bool = True) -> torch.device:
+    """Fija semillas, hilos y formato de impresión, explica los errores en español y devuelve el dispositivo."""
     settings = get_settings()
     random.seed(seed)
     np.random.seed(seed)
@@ -106,6 +108,10 @@ def setup(seed: int = DEFAULT_SEED, verbose: bool = True) -> torch.device:
     torch.set_printoptions(precision=4, sci_mode=False, linewidth=100)
     np.set_printoptions(precision=4, suppress=True, linewidth=100)
     socket.setdefaulttimeout(SOCKET_TIMEOUT_S)
+    if explain_errors:
+        errors.register()  # solo dentro de IPython: fuera de él no hace nada
+    else:
+        errors.unregister()
     device = pick_device()
     if verbose:
         threads = f"{settings.threads} hilo{'s' if settings.threads != 1 else ''} de CPU"

@@ -150,6 +150,9 @@ def test_lesson_02_shows_only_the_expected_index_error(browser, served):
         errors = errors_shown(page)
         assert len(errors) == 1, errors
         assert "IndexError" in errors[0] and "out of bounds for dimension 0 with size 1" in errors[0]
+        box = page.locator(".jp-OutputArea-output", has_text="Qué significa")
+        assert box.count() == 1, "falta la explicación en español bajo el IndexError"
+        assert "Cómo arreglarlo" in box.inner_text() and "salida[0, 3]" in box.inner_text()
         assert rendered_images(page, ".jp-RenderedImage img") >= 1
         assert page.locator("text=todavía no has respondido").count() == 4
         screenshot(page, "02_red_neuronal_desde_cero")
