@@ -1,9 +1,13 @@
-"""Cada ejercicio acepta su solución de referencia, rechaza errores típicos con un mensaje concreto y
-reconoce una respuesta en blanco."""
+"""Cada ejercicio acepta su solución de referencia, rechaza errores típicos con un mensaje concreto, reconoce
+una respuesta en blanco y, si pide una función o una clase, reconoce su esqueleto sin tocar."""
 
 from __future__ import annotations
 
+import builtins
+import dis
 import math
+import re
+import types
 
 import pytest
 import torch
@@ -12,42 +16,106 @@ from torchvision import models
 
 from course_utils import exercises as ex
 from course_utils.data import CLASSES_EN, CLASSES_ES
+from course_utils.exercises import (  # los nombres que importan los cuadernos
+    Accuracy,
+    BuildMLP,
+    ClassProbability,
+    ConvOutputShape,
+    ConvParameterCount,
+    FixForward,
+    FlatPosition,
+    FlattenBatch,
+    FreezeBackbone,
+    FrozenCount,
+    InitialLoss,
+    LogitsToNames,
+    ParameterCount,
+    ReplaceHead,
+    TrainingStep,
+    UnflatPosition,
+    WriteResidualBlock,
+    exercise_batch_64,
+    exercise_logits,
+    exercise_predictions,
+    exercise_single_output,
+)
 
 ALL = [
-    ex.FlatPosition,
-    ex.UnflatPosition,
-    ex.FlattenBatch,
-    ex.BuildMLP,
-    ex.LogitsToNames,
-    ex.ParameterCount,
-    ex.FixForward,
-    ex.Accuracy,
-    ex.InitialLoss,
-    ex.TrainingStep,
-    ex.ReplaceHead,
-    ex.FrozenCount,
-    ex.FreezeBackbone,
-    ex.ConvOutputShape,
-    ex.ConvParameterCount,
-    ex.WriteResidualBlock,
+    FlatPosition,
+    UnflatPosition,
+    FlattenBatch,
+    BuildMLP,
+    LogitsToNames,
+    ParameterCount,
+    FixForward,
+    ClassProbability,
+    Accuracy,
+    InitialLoss,
+    TrainingStep,
+    ReplaceHead,
+    FrozenCount,
+    FreezeBackbone,
+    ConvOutputShape,
+    ConvParameterCount,
+    WriteResidualBlock,
 ]
+# Los ejercicios que piden escribir una función o una clase, y por tanto traen un esqueleto.
+WITH_SKELETON = [
+    FlatPosition,
+    UnflatPosition,
+    BuildMLP,
+    FixForward,
+    ClassProbability,
+    TrainingStep,
+    WriteResidualBlock,
+    FreezeBackbone,
+]
+
+
+def _namespace() -> dict:
+    """Las variables del cuaderno que usan las soluciones, incluidas algunas que el alumno podría tener ya."""
+    return {
+        "torch": torch,
+        "nn": nn,
+        "CLASSES_ES": CLASSES_ES,
+        "lote_ejercicio": exercise_batch_64(),
+        "logits_ejercicio": exercise_logits(),
+        "salida_ejercicio": exercise_single_output(),
+        "logits_ej": exercise_predictions()[0],
+        "etiquetas_ej": exercise_predictions()[1],
+        "math": math,
+        "models": models,
+        # Variables de celdas anteriores de las lecciones, con los nombres que usan los esqueletos.
+        "posicion": 7,
+        "c": 1,
+        "h": 2,
+        "w": 3,
+        "perdida": torch.tensor(0.5),
+    }
+
+
+def _run(code: str, variable: str):
+    """Ejecuta código como lo haría una celda del cuaderno y devuelve la variable pedida."""
+    namespace = _namespace()
+    exec(code, namespace)
+    return namespace[variable]
 
 
 def _solve(exercise: ex.Exercise):
     """Ejecuta la solución de referencia como lo haría el alumno y devuelve su variable."""
-    namespace = {
-        "torch": torch,
-        "nn": nn,
-        "CLASSES_ES": CLASSES_ES,
-        "lote_ejercicio": ex.exercise_batch(),
-        "logits_ejercicio": ex.exercise_logits(),
-        "logits_ej": ex.exercise_predictions()[0],
-        "etiquetas_ej": ex.exercise_predictions()[1],
-        "math": math,
-        "models": models,
+    return _run(exercise.solution, exercise.variable)
+
+
+def _outside_code(message: str) -> str:
+    """El mensaje sin lo que va entre acentos graves (código de Python, que se escribe con punto decimal)."""
+    return re.sub(r"`[^`]*`", "", message)
+
+
+def test_every_name_the_notebooks_import_is_in_the_package():
+    assert {kind.__module__ for kind in ALL} == {
+        f"course_utils.exercises.lesson{n}" for n in ("01", "02", "03", "04", "06")
     }
-    exec(exercise.solution, namespace)
-    return namespace[exercise.variable]
+    assert set(ex.__all__) >= {kind.__name__ for kind in ALL} | {"exercise_batch", "Exercise", "Feedback"}
 
 
 @pytest.mark.parametrize("kind", ALL, ids=lambda k: k.__name__)
@@ -75,6 +143,235 @@ def test_hint_and_solution_are_displayed(kind, capsys):
     assert "💡" in out and exercise.hint in out and exercise.solution in out
 
 
+# --- Esqueletos ---------------------------------------------------------------------------------------------
+
+
+def test_exercises_that_ask_for_code_have_a_skeleton():
+    assert {kind for kind in ALL if kind.skeleton} == set(WITH_SKELETON)
+
+
+@pytest.mark.parametrize("kind", WITH_SKELETON, ids=lambda k: k.__name__)
+def test_untouched_skeleton_is_not_attempted(kind):
+    assert "...  # ←" in kind.skeleton
+    feedback = kind().evaluate(_run(kind.skeleton, kind.variable))
+    assert feedback.status == "sin intentar", feedback.message
+    assert "todavía no has escrito el cuerpo" in feedback.message or "todavía no has completado" in feedback.message
+    assert "respondido" not in feedback.message
+
+
+@pytest.mark.parametrize("kind", WITH_SKELETON, ids=lambda k: k.__name__)
+def test_skeleton_defines_what_the_solution_defines(kind):
+    """El esqueleto y la solución declaran la misma función o clase, con los mismos argumentos."""
+    skeleton, solution = _run(kind.skeleton, kind.variable), _solve(kind())
+    skeleton = skeleton if callable(skeleton) and not isinstance(skeleton, nn.Module) else type(skeleton)
+    solution = solution if callable(solution) and not isinstance(solution, nn.Module) else type(solution)
+    assert skeleton.__name__ == solution.__name__
+    if isinstance(skeleton, type):
+        assert (
+            skeleton.__init__.__code__.co_varnames[: skeleton.__init__.__code__.co_argcount]
+            == (solution.__init__.__code__.co_varnames[: solution.__init__.__code__.co_argcount])
+        )
+    else:
+        assert (
+            skeleton.__code__.co_varnames[: skeleton.__code__.co_argcount]
+            == (solution.__code__.co_varnames[: solution.__code__.co_argcount])
+        )
+
+
+def test_empty_bodies_count_as_not_attempted():
+    for code in (
+        "def posicion_plana(c, h, w, forma):\n    pass",
+        'def posicion_plana(c, h, w, forma):\n    """Mi función."""\n    ...',
+        "def posicion_plana(c, h, w, forma):\n    return None  # ← sustituye None por tu fórmula",
+    ):
+        feedback = FlatPosition().evaluate(_run(code, "posicion_plana"))
+        assert feedback.status == "sin intentar" and "todavía no has escrito el cuerpo" in feedback.message
+
+
+def test_residual_block_skeleton_counts_as_blank():
+    """La celda del cuaderno sin completar (cuerpos con ...) no es un error, sino una respuesta en blanco."""
+
+    class MiBloque(nn.Module):
+        """La celda del cuaderno tal como la recibe el alumno, con otros comentarios."""
+
+        def __init__(self, canales):
+            super().__init__()
+            ...
+
+        def forward(self, x): ...
+
+    feedback = WriteResidualBlock().evaluate(MiBloque)
+    assert feedback.status == "sin intentar"
+    assert "MiBloque" in feedback.message
+
+
+def test_a_body_written_around_the_placeholders_is_an_answer():
+    """Dejar las líneas `...` del esqueleto y escribir el código alrededor cuenta como respuesta."""
+    code = (
+        TrainingStep.skeleton.replace(
+            "    ...  # ← 1. borra los gradientes del paso anterior\n",
+            "    ...  # ← 1. borra los gradientes del paso anterior\n    optimizador.zero_grad()\n",
+        )
+        .replace("perdida = ...", "perdida = funcion_perdida(modelo(imagenes), etiquetas)")
+        .replace("    ...  # ← 4. backward: calcula los gradientes\n", "    perdida.backward()\n")
+        .replace("    ...  # ← 5. actualiza los pesos\n", "    ...\n    optimizador.step()\n")
+    )
+    assert code.count("...") == 2
+    assert TrainingStep().evaluate(_run(code, "paso_entrenamiento")).correct
+
+
+def test_placeholders_left_unfilled_are_pointed_out():
+    code = UnflatPosition.skeleton.replace("c = ...", "c = posicion // (H * W)")
+    feedback = UnflatPosition().evaluate(_run(code, "de_vuelta"))
+    assert feedback.status == "incorrecto"
+    assert "tu función todavía devuelve `...`: cambia cada `...` del esqueleto por tu código" in feedback.message
+    code = TrainingStep.skeleton.replace(
+        "    ...  # ← 1. borra los gradientes del paso anterior\n", "    optimizador.zero_grad()\n"
+    ).replace("    ...  # ← 4. backward: calcula los gradientes\n", "")
+    feedback = TrainingStep().evaluate(_run(code, "paso_entrenamiento"))
+    assert feedback.status == "incorrecto"
+    assert "Tu código usa un `...` del esqueleto como si fuera un valor" in feedback.message
+
+
+@pytest.mark.parametrize("kind", WITH_SKELETON, ids=lambda k: k.__name__)
+def test_skeletons_only_use_names_they_define(kind):
+    """Un esqueleto no depende de variables del cuaderno (y ruff no ve nombres sin definir en su celda)."""
+
+    def global_names(code):
+        names = {i.argval for i in dis.get_instructions(code) if i.opname in ("LOAD_GLOBAL", "LOAD_NAME")}
+        for constant in code.co_consts:
+            if isinstance(constant, types.CodeType):
+                names |= global_names(constant)
+        return names
+
+    module = compile(kind.skeleton, "<esqueleto>", "exec")
+    defined = {i.argval for i in dis.get_instructions(module) if i.opname == "STORE_NAME"}
+    assert global_names(module) - defined - set(dir(builtins)) <= {"torch", "nn"}
+
+
+def test_a_class_with_only_some_methods_written_is_an_answer():
+    code = WriteResidualBlock.skeleton.replace(
+        "        ...  # ← las capas de f(x)", "        self.conv = nn.Conv2d(canales, canales, 3, padding=1)"
+    )
+    feedback = WriteResidualBlock().evaluate(_run(code, "MiBloque"))
+    assert feedback.status == "incorrecto"
+    assert "forward no devuelve nada" in feedback.message
+
+
+# --- Un `return` olvidado y una variable sin asignar ---------------------------------------------------
+
+
+def _step_without_return(modelo, imagenes, etiquetas, optimizador, funcion_perdida):
+    optimizador.zero_grad()
+    perdida = funcion_perdida(modelo(imagenes), etiquetas)
+    perdida.backward()
+    optimizador.step()
+
+
+def _flat_without_return(c, h, w, forma):
+    C, H, W = forma
+    posicion = c * H * W + h * W + w  # noqa: F841 - el alumno olvidó devolverla
+
+
+def _unflat_without_return(posicion, forma):
+    C, H, W = forma
+    c, resto = divmod(posicion, H * W)  # noqa: F841
+
+
+def _probability_without_return(salida, k):
+    probabilidad = torch.softmax(salida, dim=1)[0, k]  # noqa: F841
+
+
+def _freeze_without_return(modelo):
+    modelo.requires_grad_(False)
+    modelo.fc.requires_grad_(True)
+
+
+class _MLPWithoutReturn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.layers = nn.Sequential(nn.Linear(3072, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+    def forward(self, x):
+        self.layers(self.flatten(x))
+
+
+class _FixedWithoutReturn(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lineal = nn.Linear(3072, 10)
+
+    def forward(self, x):
+        self.lineal(torch.flatten(x, start_dim=1))
+
+
+class _BlockWithoutReturn(nn.Module):
+    def __init__(self, canales):
+        super().__init__()
+        self.conv1 = nn.Conv2d(canales, canales, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(canales)
+        self.conv2 = nn.Conv2d(canales, canales, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(canales)
+
+    def forward(self, x):
+        f = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
+        torch.relu(x + f)
+
+
+FORGOTTEN_RETURN = [
+    (TrainingStep, _step_without_return, "añade `return perdida.item()`"),
+    (FlatPosition, _flat_without_return, "añade `return posicion`"),
+    (UnflatPosition, _unflat_without_return, "añade `return c, h, w`"),
+    (ClassProbability, _probability_without_return, "añade `return probabilidad`"),
+    (FreezeBackbone, _freeze_without_return, "añade `return modelo`"),
+    (BuildMLP, _MLPWithoutReturn(), "forward no devuelve nada"),
+    (FixForward, _FixedWithoutReturn, "forward no devuelve nada"),
+    (WriteResidualBlock, _BlockWithoutReturn, "forward no devuelve nada"),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "fragment"), FORGOTTEN_RETURN, ids=[k.__name__ for k, _, _ in FORGOTTEN_RETURN]
+)
+def test_a_forgotten_return_gets_its_own_message(kind, answer, fragment):
+    feedback = kind().evaluate(answer)
+    assert feedback.status == "incorrecto", feedback.message
+    assert fragment in feedback.message
+    assert "no has respondido" not in feedback.message
+
+
+def test_a_correct_training_step_without_return_says_so():
+    feedback = TrainingStep().evaluate(_step_without_return)
+    assert feedback.message.startswith("tu función no devuelve nada")
+
+
+def test_a_result_left_unassigned_is_not_taken_from_the_notebook():
+    """`return posicion` sin asignar `posicion` leería la variable del cuaderno: se dice, sin corregir ese valor."""
+    code = (
+        "def posicion_plana(c, h, w, forma):\n    C, H, W = forma\n    pos = c * H * W + h * W + w\n    return posicion"
+    )
+    feedback = FlatPosition().evaluate(_run(code, "posicion_plana"))
+    assert feedback.status == "incorrecto"
+    assert "tu función usa `posicion` sin darle valor" in feedback.message
+    code = "def de_vuelta(posicion, forma):\n    C, H, W = forma\n    c = posicion // (H * W)\n    return c, h, w"
+    feedback = UnflatPosition().evaluate(_run(code, "de_vuelta"))
+    assert "tu función usa `h` y `w` sin darles valor" in feedback.message
+
+
+def test_an_undefined_name_is_explained():
+    code = TrainingStep.skeleton.replace(
+        "    ...  # ← 1. borra los gradientes del paso anterior\n", "    optimizer.zero_grad()\n"
+    )
+    feedback = TrainingStep().evaluate(_run(code, "paso_entrenamiento"))
+    assert feedback.status == "incorrecto"
+    assert "NameError" in feedback.message
+    assert "Tu código usa `optimizer`, pero ese nombre no existe" in feedback.message
+
+
+# --- Respuestas equivocadas típicas ------------------------------------------------------------------------
+
+
 class _SingleImage(nn.Module):
     """La versión frágil de la lección: aplana desde 0 y añade el lote con unsqueeze_."""
 
@@ -97,26 +394,33 @@ class _InPlace(nn.Module):
         return self.lineal(x.squeeze(0).flatten(1))
 
 
-def _step_without_zero_grad(model, images, labels, optimizer, loss_fn):
-    loss = loss_fn(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    return loss.item()
+def _step_without_zero_grad(modelo, imagenes, etiquetas, optimizador, funcion_perdida):
+    perdida = funcion_perdida(modelo(imagenes), etiquetas)
+    perdida.backward()
+    optimizador.step()
+    return perdida.item()
 
 
-def _step_without_step(model, images, labels, optimizer, loss_fn):
-    optimizer.zero_grad()
-    loss = loss_fn(model(images), labels)
-    loss.backward()
-    return loss.item()
+def _step_without_step(modelo, imagenes, etiquetas, optimizador, funcion_perdida):
+    optimizador.zero_grad()
+    perdida = funcion_perdida(modelo(imagenes), etiquetas)
+    perdida.backward()
+    return perdida.item()
 
 
-def _step_returning_tensor(model, images, labels, optimizer, loss_fn):
-    optimizer.zero_grad()
-    loss = loss_fn(model(images), labels)
-    loss.backward()
-    optimizer.step()
-    return loss
+def _step_without_backward(modelo, imagenes, etiquetas, optimizador, funcion_perdida):
+    optimizador.zero_grad()
+    perdida = funcion_perdida(modelo(imagenes), etiquetas)
+    optimizador.step()
+    return perdida.item()
+
+
+def _step_returning_tensor(modelo, imagenes, etiquetas, optimizador, funcion_perdida):
+    optimizador.zero_grad()
+    perdida = funcion_perdida(modelo(imagenes), etiquetas)
+    perdida.backward()
+    optimizador.step()
+    return perdida
 
 
 def _mobilenet_with_fc():
@@ -131,13 +435,26 @@ def _mobilenet_head(size_in, size_out):
     return model
 
 
-def _freeze_all(model):
-    model.requires_grad_(False)
-    return model
+def _freeze_all(modelo):
+    modelo.requires_grad_(False)
+    return modelo
 
 
-def _freeze_nothing(model):
-    return model
+def _freeze_last_stage(modelo):
+    modelo.layer4.requires_grad_(False)
+    return modelo
+
+
+def _freeze_with_attribute(modelo):
+    modelo.requires_grad_(False)
+    modelo.fc.requires_grad = True  # crea un atributo; no cambia los parámetros
+    return modelo
+
+
+def _freeze_and_replace_head(modelo):
+    modelo.requires_grad_(False)
+    modelo.fc = nn.Linear(512, 5)
+    return modelo
 
 
 def _mlp(*layers):
@@ -194,100 +511,188 @@ class _NoParameters(nn.Module):
         return torch.relu(x + torch.tanh(x))
 
 
-class _Skeleton(nn.Module):
-    """La celda del cuaderno tal como la recibe el alumno."""
+# Las respuestas de la lección 01 que copian los números de 3×32×32 o se equivocan de eje.
+def _flat_hardcoded(c, h, w, forma):
+    return c * 1024 + h * 32 + w
 
-    def __init__(self, canales):
-        super().__init__()
-        ...
 
-    def forward(self, x):
-        ...
+def _flat_swapped(c, h, w, forma):
+    C, H, W = forma
+    return c * H * W + w * H + h
+
+
+def _flat_height_for_width(c, h, w, forma):
+    C, H, W = forma
+    return c * H * W + h * H + w
+
+
+def _flat_channels_forgotten(c, h, w, forma):
+    C, H, W = forma
+    return h * W + w
+
+
+def _unflat_hardcoded(posicion, forma):
+    return posicion // 1024, posicion % 1024 // 32, posicion % 32
+
+
+def _unflat_without_remainder(posicion, forma):
+    C, H, W = forma
+    return posicion // (H * W), posicion // W, posicion % W
+
+
+def _unflat_swapped(posicion, forma):
+    C, H, W = forma
+    resto = posicion % (H * W)
+    return posicion // (H * W), resto % H, resto // H
+
+
+def _unflat_true_division(posicion, forma):
+    C, H, W = forma
+    return posicion / (H * W), posicion % (H * W) / W, posicion % W
+
+
+# Las respuestas del ejercicio de la probabilidad de una clase.
+def _probability_batch_index(salida, k):
+    return torch.softmax(salida, dim=1)[k]
+
+
+def _probability_bare_squeeze(salida, k):
+    return torch.softmax(salida, dim=1).squeeze()[k]
+
+
+def _probability_logit(salida, k):
+    return salida[0, k]
+
+
+def _probability_dim0(salida, k):
+    return torch.softmax(salida, dim=0)[0, k]
+
+
+def _probability_fixed_class(salida, k):
+    return torch.softmax(salida, dim=1)[0, 3]
+
+
+def _probability_keeps_batch(salida, k):
+    return torch.softmax(salida, dim=1)[:, k]
+
+
+def _probability_in_place(salida, k):
+    return torch.softmax(salida.squeeze_(0), dim=0)[k]
+
+
+def _probability_log(salida, k):
+    return torch.log_softmax(salida, dim=1)[0, k]
 
 
 WRONG = [
+    (FlatPosition, _flat_hardcoded, "has escrito 1024 y 32, que son los números de un canal y de una fila en 3×32×32"),
+    (FlatPosition, _flat_hardcoded, "con una imagen de 3×64×64, `posicion_plana(1, 2, 3, (3, 64, 64))` devolvió"),
+    (FlatPosition, _flat_swapped, "Has cambiado filas por columnas"),
+    (FlatPosition, _flat_height_for_width, "Cada fila tiene W números (el ancho), no H"),
+    (FlatPosition, _flat_channels_forgotten, "Falta saltar los c canales completos"),
+    (FlatPosition, lambda c, h, w, forma: c * 1024 + h * forma[2] + w, "Has escrito 1024, el tamaño de un canal"),
+    (FlatPosition, 3072, "se esperaba una función"),
+    (UnflatPosition, _unflat_hardcoded, "has escrito 1024 y 32"),
+    (UnflatPosition, _unflat_without_remainder, "`de_vuelta(1024, (3, 32, 32))` devolvió `(1, 32, 0)`"),
+    (UnflatPosition, _unflat_without_remainder, "quita antes los canales completos"),
+    (UnflatPosition, _unflat_swapped, "Has cambiado filas por columnas"),
+    (UnflatPosition, _unflat_true_division, "Usa la división entera //"),
+    (UnflatPosition, lambda p, forma: p, "se esperaban tres números"),
+    (FlattenBatch, exercise_batch_64().flatten(), "has aplanado también el eje del lote (start_dim=0)"),
+    (FlattenBatch, exercise_batch_64().reshape(-1, 3072), "has escrito 3072, los números de una imagen de 3×32×32"),
+    (FlattenBatch, exercise_batch_64().reshape(-1, 3072), "cada una tiene 3·64·64 = 12 288 números"),
+    (FlattenBatch, exercise_batch_64().flatten(2), "has aplanado desde la dimensión 2"),
+    (FlattenBatch, exercise_batch_64().permute(0, 2, 3, 1).flatten(1), "¿has cambiado el orden de las dimensiones"),
+    (FlattenBatch, [1, 2, 3], "se esperaba un tensor"),
     (
-        ex.FlatPosition,
-        lambda c, h, w: c * 32 + h * 1024 + w,
-        "posicion_plana(0, 3, 0) devolvió 3072, pero se esperaba 96",
-    ),
-    (ex.FlatPosition, lambda c, h, w: c * 1024 + h * 32, "posicion_plana(0, 0, 5) devolvió 0"),
-    (ex.FlatPosition, 3072, "se esperaba una función"),
-    (ex.UnflatPosition, lambda i: (i // 1024, i // 32, i % 32), "de_vuelta(1024) devolvió (1, 32, 0)"),
-    (ex.UnflatPosition, lambda i: (i % 3, i // 3, 0), "de_vuelta(31) devolvió"),
-    (ex.FlattenBatch, ex.exercise_batch().flatten(), "has aplanado también el eje del lote (start_dim=0)"),
-    (ex.FlattenBatch, ex.exercise_batch().flatten(2), "la forma es (8, 3, 1024), pero se esperaba (8, 3072)"),
-    (ex.FlattenBatch, [1, 2, 3], "se esperaba un tensor"),
-    (
-        ex.BuildMLP,
+        BuildMLP,
         _mlp(nn.Linear(3072, 256), nn.Linear(256, 128), nn.Linear(128, 10)),
         "hay 0 ReLU, pero se esperaban 2",
     ),
     (
-        ex.BuildMLP,
+        BuildMLP,
         _mlp(nn.Linear(3072, 512), nn.ReLU(), nn.Linear(512, 512), nn.ReLU(), nn.Linear(512, 10)),
         "las capas lineales son 3072→512, 512→512, 512→10, pero se esperaban 3072→256, 256→128, 128→10",
     ),
     (
-        ex.BuildMLP,
+        BuildMLP,
         nn.Sequential(nn.Linear(3072, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)),
         "saltó un error: RuntimeError",
     ),
-    (ex.BuildMLP, nn.Sequential, "has guardado la clase"),
+    (BuildMLP, nn.Sequential, "has guardado la clase"),
     (
-        ex.LogitsToNames,
-        [CLASSES_ES[i] for i in ex.exercise_logits().argmax(0).tolist()],
+        LogitsToNames,
+        [CLASSES_ES[i] for i in exercise_logits().argmax(0).tolist()],
         "parece que usaste argmax(dim=0)",
     ),
     (
-        ex.LogitsToNames,
-        [CLASSES_EN[i] for i in ex.exercise_logits().argmax(1).tolist()],
+        LogitsToNames,
+        [CLASSES_EN[i] for i in exercise_logits().argmax(1).tolist()],
         "los nombres están en inglés",
     ),
-    (ex.LogitsToNames, ex.exercise_logits().argmax(1), "es un tensor de índices"),
-    (ex.ParameterCount, 512 * 256, "faltan los 256 sesgos"),
-    (ex.ParameterCount, 512 * 256 + 512, "un sesgo por cada una de las 256 salidas"),
-    (ex.ParameterCount, 768, "tu respuesta es 768, pero la capa tiene 131328 parámetros"),
-    (ex.FixForward, _SingleImage, "¿Sigues aplanando desde la dimensión 0?"),
-    (ex.FixForward, _InPlace, "forward modifica el tensor que recibe"),
-    (ex.FixForward, _SingleImage(), "se esperaba la clase RedArreglada"),
-    (ex.Accuracy, 25.0, "es un porcentaje: se esperaba la fracción, 0.2500"),
-    (ex.Accuracy, 3, "3 es el número de aciertos"),
-    (ex.Accuracy, torch.ones(12), "es un tensor de forma (12,)"),
-    (ex.Accuracy, 0.5, "tu exactitud es 0.5000, pero la del lote es 0.2500"),
-    (ex.InitialLoss, 1.0, "logaritmo natural"),
-    (ex.InitialLoss, 0.1, "es la probabilidad de cada clase"),
-    (ex.InitialLoss, 2.0, "tu respuesta es 2.0"),
-    (ex.TrainingStep, _step_without_zero_grad, "¿olvidaste optimizer.zero_grad()?"),
-    (ex.TrainingStep, _step_without_step, "falta optimizer.step()"),
-    (ex.TrainingStep, _step_returning_tensor, "usa loss.item()"),
-    (ex.ReplaceHead, _mobilenet_with_fc(), "MobileNetV3 no tiene fc"),
-    (ex.ReplaceHead, _mobilenet_head(1024, 1000), "la cabeza tiene 1000 salidas"),
-    (ex.ReplaceHead, _mobilenet_head(512, 10), "la cabeza recibe 512 entradas"),
-    (ex.ReplaceHead, models.resnet18(weights=None, num_classes=10), "se esperaba una MobileNetV3"),
-    (ex.FrozenCount, 2560, "faltan sus 5 sesgos"),
-    (ex.FrozenCount, 11_179_077, "casi) todos los parámetros"),
-    (ex.FrozenCount, 5130, "tu respuesta es 5130"),
-    (ex.FreezeBackbone, _freeze_all, "has congelado también la cabeza"),
-    (ex.FreezeBackbone, _freeze_nothing, "siguen entrenables"),
-    (ex.ConvOutputShape, (16, 15, 15), "no tiene la dimensión del lote"),
-    (ex.ConvOutputShape, (8, 16, 14, 14), "sale de olvidar el relleno"),
-    (ex.ConvOutputShape, (8, 16, 30, 30), "con stride=2 el núcleo salta de 2 en 2"),
-    (ex.ConvOutputShape, (8, 3, 15, 15), "los canales de salida los decide la capa"),
-    (ex.ConvOutputShape, torch.zeros(8, 16, 15, 15), "es un tensor: se esperaba su forma"),
-    (ex.ConvOutputShape, (8, 16, 16, 16), "tu forma es (8, 16, 16, 16)"),
-    (ex.ConvParameterCount, 128 * 64 * 3 * 3, "faltan los 128 sesgos"),
-    (ex.ConvParameterCount, 128 * 3 * 3 + 128, "no cuenta los canales de entrada"),
-    (ex.ConvParameterCount, 64 * 128 + 128, "es la cuenta de una nn.Linear(64, 128)"),
-    (ex.ConvParameterCount, 128 * 64 * 3 * 3 + 64, "no por cada canal de entrada"),
-    (ex.ConvParameterCount, 1000, "tu respuesta es 1000, pero la capa tiene 73856 parámetros"),
-    (ex.WriteResidualBlock, _NoShortcut, "falta el atajo"),
-    (ex.WriteResidualBlock, _NoPadding, "x y f(x) no tienen la misma forma"),
-    (ex.WriteResidualBlock, _NoPaddingNoShortcut, "el bloque debe conservar la forma"),
-    (ex.WriteResidualBlock, _ReluBeforeSum, "la ReLU final va después de sumar"),
-    (ex.WriteResidualBlock, _ReturnsInput, "devuelve x tal cual"),
-    (ex.WriteResidualBlock, _NoParameters, "no tiene parámetros"),
-    (ex.WriteResidualBlock, _NoShortcut(16), "se esperaba la clase MiBloque"),
+    (LogitsToNames, exercise_logits().argmax(1), "es un tensor de índices"),
+    (ParameterCount, 512 * 256, "131 072 cuenta solo los pesos: faltan los 256 sesgos"),
+    (ParameterCount, 512 * 256 + 512, "un sesgo por cada una de las 256 salidas"),
+    (ParameterCount, 768, "tu respuesta es 768, pero la capa tiene 131 328 parámetros"),
+    (FixForward, _SingleImage, "¿Sigues aplanando desde la dimensión 0?"),
+    (FixForward, _InPlace, "forward modifica el tensor que recibe"),
+    (FixForward, _SingleImage(), "se esperaba la clase RedArreglada"),
+    (
+        ClassProbability,
+        _probability_batch_index,
+        "la salida tiene forma [1, 10] y su primera dimensión es el lote, de tamaño 1",
+    ),
+    (ClassProbability, _probability_batch_index, "Usa `salida[0, k]` (imagen 0, clase k) o `salida.squeeze(0)[k]`"),
+    (ClassProbability, _probability_bare_squeeze, "`squeeze()` sin argumento quita todas las dimensiones de tamaño 1"),
+    (ClassProbability, _probability_logit, "Has devuelto un logit: aplica softmax"),
+    (ClassProbability, _probability_dim0, "softmax con dim=0 normaliza cada columna"),
+    (ClassProbability, _probability_fixed_class, "Es la probabilidad de la clase 3: usa el argumento k"),
+    (ClassProbability, _probability_keeps_batch, "devolvió un tensor de forma (1,), que conserva el eje del lote"),
+    (ClassProbability, _probability_in_place, "tu función modifica la salida que recibe"),
+    (ClassProbability, _probability_log, "log_softmax"),
+    (ClassProbability, lambda salida, k: torch.softmax(salida, dim=1), "se esperaba un solo número"),
+    (Accuracy, 25.0, "25,0 es un porcentaje: se esperaba la fracción, 0,25 (un 25,0 % de aciertos)"),
+    (Accuracy, 3, "3 es el número de aciertos"),
+    (Accuracy, torch.ones(12), "es un tensor de forma (12,)"),
+    (Accuracy, 0.5, "tu exactitud es 0,5000, pero la del lote es 0,2500"),
+    (InitialLoss, 1.0, "logaritmo natural: ln(10) ≈ 2,3026"),
+    (InitialLoss, 0.1, "0,1 es la probabilidad de cada clase"),
+    (InitialLoss, -math.log(10), "Te falta el signo menos"),
+    (InitialLoss, 2.0, "tu respuesta es 2,0, pero −log(1/10) ≈ 2,3026"),
+    (TrainingStep, _step_without_zero_grad, "¿olvidaste optimizador.zero_grad()?"),
+    (TrainingStep, _step_without_step, "falta optimizador.step()"),
+    (TrainingStep, _step_without_backward, "falta perdida.backward()"),
+    (TrainingStep, _step_returning_tensor, "usa perdida.item()"),
+    (TrainingStep, lambda *args: 1.0, "los pesos no han cambiado"),
+    (ReplaceHead, _mobilenet_with_fc(), "MobileNetV3 no tiene fc"),
+    (ReplaceHead, _mobilenet_head(1024, 1000), "la cabeza tiene 1000 salidas"),
+    (ReplaceHead, _mobilenet_head(512, 10), "la cabeza recibe 512 entradas"),
+    (ReplaceHead, models.resnet18(weights=None, num_classes=10), "se esperaba una MobileNetV3"),
+    (FrozenCount, 2560, "2560 son los pesos de la cabeza, pero faltan sus 5 sesgos"),
+    (FrozenCount, 11_179_077, "11 179 077 son (casi) todos los parámetros"),
+    (FrozenCount, 5130, "tu respuesta es 5130, pero la cabeza de 512 a 5 tiene 2565 parámetros"),
+    (FreezeBackbone, _freeze_all, "has congelado también la cabeza"),
+    (FreezeBackbone, _freeze_last_stage, "siguen entrenables 45 tensores del tronco"),
+    (FreezeBackbone, _freeze_with_attribute, "`modelo.fc.requires_grad = …` solo crea un atributo nuevo"),
+    (FreezeBackbone, _freeze_and_replace_head, "has cambiado la cabeza del modelo"),
+    (ConvOutputShape, (16, 15, 15), "no tiene la dimensión del lote"),
+    (ConvOutputShape, (8, 16, 14, 14), "sale de olvidar el relleno"),
+    (ConvOutputShape, (8, 16, 30, 30), "con stride=2 el núcleo salta de 2 en 2"),
+    (ConvOutputShape, (8, 3, 15, 15), "los canales de salida los decide la capa"),
+    (ConvOutputShape, torch.zeros(8, 16, 15, 15), "es un tensor: se esperaba su forma"),
+    (ConvOutputShape, (8, 16, 16, 16), "tu forma es (8, 16, 16, 16)"),
+    (ConvParameterCount, 128 * 64 * 3 * 3, "73 728 cuenta solo los pesos: faltan los 128 sesgos"),
+    (ConvParameterCount, 128 * 3 * 3 + 128, "no cuenta los canales de entrada"),
+    (ConvParameterCount, 64 * 128 + 128, "es la cuenta de una nn.Linear(64, 128)"),
+    (ConvParameterCount, 128 * 64 * 3 * 3 + 64, "no por cada canal de entrada"),
+    (ConvParameterCount, 1000, "tu respuesta es 1000, pero la capa tiene 73 856 parámetros"),
+    (WriteResidualBlock, _NoShortcut, "falta el atajo"),
+    (WriteResidualBlock, _NoPadding, "x y f(x) no tienen la misma forma"),
+    (WriteResidualBlock, _NoPaddingNoShortcut, "el bloque debe conservar la forma"),
+    (WriteResidualBlock, _ReluBeforeSum, "la ReLU final va después de sumar"),
+    (WriteResidualBlock, _ReturnsInput, "devuelve x tal cual"),
+    (WriteResidualBlock, _NoParameters, "no tiene parámetros"),
+    (WriteResidualBlock, _NoShortcut(16), "se esperaba la clase MiBloque"),
 ]
 
 
@@ -299,6 +704,8 @@ def test_typical_wrong_answers_get_specific_messages(kind, answer, fragment):
     assert feedback.status == "incorrecto"
     assert fragment in feedback.message, feedback.message
     assert str(feedback).startswith("❌")
+    # Los números de la prosa, al estilo español: nada de punto decimal fuera del código.
+    assert not re.search(r"\d\.\d", _outside_code(feedback.message)), feedback.message
 
 
 def test_every_exercise_has_at_least_two_wrong_answers_tested():
@@ -306,28 +713,53 @@ def test_every_exercise_has_at_least_two_wrong_answers_tested():
     assert min(counts.values()) >= 2, counts
 
 
+def test_flat_position_works_for_any_shape():
+    """La fórmula general pasa; una que solo vale para 3×32×32 falla justo al cambiar de forma."""
+    exercise = FlatPosition()
+    shapes = {shape for shape, _ in exercise.cases}
+    assert {(3, 32, 32), (3, 64, 64), (1, 28, 28)} <= shapes
+    assert any(height != width for _, height, width in shapes)
+    assert exercise.evaluate(lambda c, h, w, forma: c * forma[1] * forma[2] + h * forma[2] + w).correct
+    inverse = UnflatPosition()
+    assert {(3, 32, 32), (3, 64, 64), (1, 28, 28)} <= {shape for shape, _ in inverse.cases}
+
+
+def test_class_probability_accepts_the_usual_ways_and_explains_squeeze():
+    for answer in (
+        lambda salida, k: torch.softmax(salida, dim=1)[0, k],
+        lambda salida, k: torch.softmax(salida, dim=1).squeeze(0)[k],
+        lambda salida, k: torch.softmax(salida, dim=1)[0][k],
+        lambda salida, k: torch.softmax(salida.squeeze(0), dim=0)[k].item(),
+        lambda salida, k: float(torch.softmax(salida, dim=1)[0, k]),
+    ):
+        feedback = ClassProbability().evaluate(answer)
+        assert feedback.correct, feedback.message
+        assert feedback.message.startswith("¡Correcto!") and "`squeeze(0)` es más seguro que `squeeze()`" in (
+            feedback.message
+        )
+
+
+def test_class_probability_bare_squeeze_only_fails_with_one_class():
+    """`squeeze()` funciona con [1, 10]: el mensaje explica el caso [1, 1], donde falla."""
+    feedback = ClassProbability().evaluate(_probability_bare_squeeze)
+    assert "con una salida de forma [1, 1] (una red con una sola clase)" in feedback.message
+    assert exercise_single_output().shape == (1, 10)
+
+
 def test_check_reads_the_notebook_variable(capsys):
-    posicion_plana = None  # noqa: F841 - la comprobación la lee de los globales del llamador
-    globals()["posicion_plana"] = lambda c, h, w: c * 1024 + h * 32 + w
+    globals()["posicion_plana"] = lambda c, h, w, forma: c * forma[1] * forma[2] + h * forma[2] + w
     try:
-        ex.FlatPosition().comprobar()
+        FlatPosition().comprobar()
     finally:
         del globals()["posicion_plana"]
     assert "¡Correcto!" in capsys.readouterr().out
-    ex.FlatPosition().comprobar()
+    FlatPosition().comprobar()
     assert "todavía no has respondido" in capsys.readouterr().out
-
-
-def test_residual_block_skeleton_counts_as_blank():
-    """La celda del cuaderno sin completar (cuerpos con ...) no es un error, sino una respuesta en blanco."""
-    feedback = ex.WriteResidualBlock().evaluate(_Skeleton)
-    assert feedback.status == "sin intentar"
-    assert "MiBloque" in feedback.message
 
 
 def test_residual_block_check_leaves_the_random_state_alone():
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    ex.WriteResidualBlock().evaluate(_solve(ex.WriteResidualBlock()))
+    WriteResidualBlock().evaluate(_solve(WriteResidualBlock()))
     assert torch.equal(torch.rand(3), expected)

@@ -1,0 +1,126 @@
+"""Ejercicios de la lección 06 · Entrenar ResNet18 con CIFAR-10 (transferencia)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch import nn
+
+from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _number
+from course_utils.formatting import format_number
+
+
+class ReplaceHead(Exercise):
+    title = "Ejercicio 1 · la cabeza de otra red"
+    variable = "mobilenet"
+    hint = (
+        "Imprime la red: en MobileNetV3 la cabeza es la última capa de model.classifier, classifier[3], una "
+        "nn.Linear(1024, 1000). Sustitúyela por una de 1024 a 10."
+    )
+    solution = (
+        "mobilenet = models.mobilenet_v3_small(weights=None)\n"
+        "mobilenet.classifier[3] = nn.Linear(mobilenet.classifier[3].in_features, 10)"
+    )
+
+    def verify(self, answer: nn.Module) -> None:
+        from torchvision.models import MobileNetV3
+
+        if not isinstance(answer, MobileNetV3):
+            raise WrongAnswer(f"se esperaba una MobileNetV3 de torchvision, pero es {type(answer).__name__}.")
+        if hasattr(answer, "fc"):
+            raise WrongAnswer(
+                "MobileNetV3 no tiene fc: le has añadido una capa que nunca se usa. Su cabeza es classifier[3]."
+            )
+        last = answer.classifier[-1]
+        if not isinstance(last, nn.Linear):
+            raise WrongAnswer(f"la última capa de classifier es {type(last).__name__}, no una nn.Linear.")
+        if last.out_features != 10:
+            raise WrongAnswer(
+                f"la cabeza tiene {format_number(last.out_features)} salidas; se esperaban 10 (las clases de CIFAR-10)."
+            )
+        if last.in_features != 1024:
+            raise WrongAnswer(
+                f"la cabeza recibe {format_number(last.in_features)} entradas, pero la capa anterior da 1024."
+            )
+        answer.eval()
+        with torch.no_grad():
+            output = answer(torch.rand(2, 3, 32, 32))
+        if tuple(output.shape) != (2, 10):
+            raise WrongAnswer(f"con un lote (2, 3, 32, 32) la salida es {tuple(output.shape)}, no (2, 10).")
+
+
+class FrozenCount(Exercise):
+    title = "Ejercicio 2 · parámetros entrenables tras congelar"
+    variable = "entrenables"
+    hint = "Solo queda entrenable la cabeza nueva, nn.Linear(512, 5): pesos y sesgos."
+    solution = "entrenables = 512 * 5 + 5  # = 2565"
+    expected = 512 * 5 + 5
+
+    def verify(self, answer: int) -> None:
+        answer = _number(answer, "un número entero", integer=True)
+        shown = format_number(answer)
+        if answer == 512 * 5:
+            raise WrongAnswer(f"{shown} son los pesos de la cabeza, pero faltan sus 5 sesgos.")
+        if answer > 11_000_000:
+            raise WrongAnswer(
+                f"{shown} son (casi) todos los parámetros de ResNet18: tras congelar, solo cuenta la cabeza."
+            )
+        if answer != self.expected:
+            raise WrongAnswer(
+                f"tu respuesta es {shown}, pero la cabeza de 512 a 5 tiene {format_number(self.expected)} parámetros."
+            )
+
+
+class FreezeBackbone(Exercise):
+    title = "Ejercicio 3 · congelar el tronco"
+    variable = "congelar_tronco"
+    skeleton = (
+        "def congelar_tronco(modelo):\n"
+        "    # congela todos los parámetros del modelo salvo los de su cabeza, modelo.fc\n"
+        "    ...  # ← tu código aquí\n"
+        "    return modelo"
+    )
+    hint = (
+        "modelo.requires_grad_(False) congela todo; después, modelo.fc.requires_grad_(True) reactiva la cabeza. "
+        "Ojo con el guion bajo: modelo.requires_grad = False no congela nada."
+    )
+    solution = (
+        "def congelar_tronco(modelo):\n"
+        "    modelo.requires_grad_(False)\n"
+        "    modelo.fc.requires_grad_(True)\n"
+        "    return modelo"
+    )
+    classes = 7
+
+    def verify(self, answer: Callable) -> None:
+        from torchvision.models import resnet18
+
+        model = resnet18(weights=None, num_classes=self.classes)
+        head = model.fc
+        result = _call(answer, model, returns="modelo")
+        if result is not model:
+            raise WrongAnswer("devuelve el mismo modelo que recibes (después de congelarlo), no uno nuevo.")
+        if model.fc is not head:
+            raise WrongAnswer(
+                "has cambiado la cabeza del modelo: la función solo debe congelar el tronco y dejar modelo.fc como "
+                "estaba."
+            )
+        trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+        backbone = sorted(trainable - {"fc.weight", "fc.bias"})
+        for module, name in ((model, "modelo"), (model.fc, "modelo.fc")):
+            if "requires_grad" in vars(module):
+                raise WrongAnswer(
+                    f"`{name}.requires_grad = …` solo crea un atributo nuevo en el módulo y no cambia sus "
+                    f"parámetros. Usa el método con guion bajo, `{name}.requires_grad_(…)`, o recorre "
+                    f"`{name}.parameters()` y cambia `requires_grad` de cada parámetro."
+                )
+        if not trainable:
+            raise WrongAnswer("has congelado también la cabeza: ningún parámetro queda entrenable.")
+        if backbone:
+            raise WrongAnswer(
+                f"siguen entrenables {format_number(len(backbone))} tensores del tronco, por ejemplo `{backbone[:2]}`."
+            )
+        if trainable != {"fc.weight", "fc.bias"}:
+            missing = sorted({"fc.weight", "fc.bias"} - trainable)
+            raise WrongAnswer(f"la cabeza debe quedar entera entrenable, pero {missing} está congelado.")
