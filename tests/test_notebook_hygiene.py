@@ -138,3 +138,9 @@ def test_first_cell_explains_a_kernel_without_the_course(path, monkeypatch):
     message = str(error.value)
     assert "no encuentra el paquete del curso" in message and "%pip install -e .." in message
     assert error.value.__suppress_context__, "el error original en inglés no debe aparecer encadenado"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_stays_under_3_mb(path):
+    """Las salidas guardadas (figuras, widgets) no engordan el cuaderno: menos de 3 MB cada uno."""
+    assert path.stat().st_size < 3 * 2**20, f"{path.name} ocupa {path.stat().st_size / 2**20:.1f} MB"

@@ -20,8 +20,9 @@ LESSONS = [
     "05_transfer_learning_resnet18.ipynb",
 ]
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")
-# Lo único que puede cambiar entre dos ejecuciones: el reloj (segundos, ritmo de la barra de progreso).
-TIMING = re.compile(r"\d+(?:\.\d+)?\s?(?:s|lote/s)\b|\d\d:\d\d|\?lote/s")
+# Lo único que puede cambiar entre dos ejecuciones: el reloj (segundos, milisegundos, cocientes de tiempos,
+# ritmo de la barra de progreso), con coma o con punto decimal.
+TIMING = re.compile(r"\d+(?:[.,]\d+)?\s?(?:ms|s|lote/s|veces)\b|\d\d:\d\d|\?lote/s")
 
 
 def _visible_text(cell: dict) -> list[str]:

@@ -153,8 +153,20 @@ def test_non_finite_loss():
     train_loader, test_loader = _loaders()
     model = MLP()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e30)
-    with pytest.raises(FloatingPointError, match="tasa de aprendizaje más baja"):
+    with pytest.raises(FloatingPointError, match="tasa de aprendizaje más baja") as error:
         fit(model, train_loader, test_loader, optimizer, 3, progress=False)
+    assert re.search(r"número finito \((infinito|menos infinito|no es un número)\) en la época", str(error.value))
+
+
+def test_progress_bar_speaks_spanish(capsys):
+    """La barra dice «100 %» y la exactitud en prueba con coma decimal y espacio antes de «%»."""
+    torch.manual_seed(0)
+    train_loader, test_loader = _loaders(train_size=200, test_size=100)
+    model = MLP(hidden_sizes=(16,))
+    fit(model, train_loader, test_loader, torch.optim.SGD(model.parameters(), lr=0.1), 1)
+    bar = capsys.readouterr().err
+    assert "Entrenando: 100 % |" in bar and "2/2 lotes" in bar
+    assert re.search(r"época 1/1 · exactitud en prueba \d{1,3},\d %\]", bar), bar
 
 
 def test_zero_epochs():
@@ -180,20 +192,20 @@ def _benchmark_and_lesson_code(benchmark: str, notebook: str):
 
 
 def test_lesson_03_trains_with_the_benchmarked_recipe():
-    """La receta de la lección 03 es la que mide benchmarks/train_mlp.py."""
+    """La receta de la lección 03 (su versión 4) es la que mide benchmarks/train_mlp.py."""
     bench, source = _benchmark_and_lesson_code("train_mlp.py", "03_entrenar_mlp_cifar10.ipynb")
     found = {
-        "BUDGET_S": r"BUDGET_S = (\d+)",
-        "LEARNING_RATE": r"AdamW\(model.parameters\(\), lr=([\d.e-]+),",
-        "WEIGHT_DECAY": r"weight_decay=([\d.e-]+)\)",
+        "BUDGET_S": r"PRESUPUESTO_S = (\d+)",
+        "LEARNING_RATE": r"AdamW\(modelo.parameters\(\), lr=([\d.e-]+),",
+        "WEIGHT_DECAY": r"AdamW\(.*weight_decay=([\d.e-]+)\)",
         "LABEL_SMOOTHING": r"CrossEntropyLoss\(label_smoothing=([\d.]+)\)",
-        "BATCH_SIZE": r"BatchTransform\(flip=True\)\), batch_size=(\d+), shuffle=True",
+        "BATCH_SIZE": r"BatchTransform\(flip=True\)\),\s*batch_size=(\d+), shuffle=True",
     }
     for name, pattern in found.items():
         values = {float(v) for v in re.findall(pattern, source)}
         assert values == {float(getattr(bench, name))}, (name, values)
-    assert re.search(r"OneCycleLR\(optimizer, max_lr=2e-3,", source) and bench.LEARNING_RATE == 2e-3
-    assert "mixed_precision=bf16_is_fast(device)" in source and "fit_for_seconds(model, train_loader" in source
+    assert re.search(r"OneCycleLR\(optimizador, max_lr=2e-3,", source) and bench.LEARNING_RATE == 2e-3
+    assert "fit_for_seconds(modelo, cargador, cargador_prueba, optimizador, PRESUPUESTO_S, programador," in source
 
 
 def test_features_are_computed_once_and_the_head_learns_on_them():
@@ -220,11 +232,11 @@ def test_features_are_computed_once_and_the_head_learns_on_them():
 def test_lesson_06_uses_the_benchmarked_transfer_settings():
     """Los ajustes del experimento de transferencia de la lección 06 son los del benchmark."""
     bench, source = _benchmark_and_lesson_code("train_resnet18.py", "06_entrenar_resnet18_cifar10.ipynb")
-    assert f"PRETRAIN_CLASSES, NEW_CLASSES = {bench.PRETRAIN_CLASSES}, {bench.NEW_CLASSES}" in source
-    assert f"SHOTS = {bench.SHOTS}" in source
-    assert f"PRETRAIN_EPOCHS = 1 if settings.quick else {bench.PRETRAIN_EPOCHS}" in source
-    assert f"SCRATCH_FEW_EPOCHS = 5 if settings.quick else {bench.SCRATCH_FEW_EPOCHS}" in source
-    assert f"IMAGENET_MEAN, IMAGENET_STD = {bench.IMAGENET_MEAN}, {bench.IMAGENET_STD}" in source
+    assert f"CLASES_PREENTRENAMIENTO, CLASES_NUEVAS = {bench.PRETRAIN_CLASSES}, {bench.NEW_CLASSES}" in source
+    assert f"EJEMPLOS_POR_CLASE = {bench.SHOTS}" in source
+    assert f"EPOCAS_PREENTRENAMIENTO = 1 if ajustes.quick else {bench.PRETRAIN_EPOCHS}" in source
+    assert f"EPOCAS_DESDE_CERO_POCAS = 5 if ajustes.quick else {bench.SCRATCH_FEW_EPOCHS}" in source
+    assert f"MEDIA_IMAGENET, DESVIACION_IMAGENET = {bench.IMAGENET_MEAN}, {bench.IMAGENET_STD}" in source
 
 
 class _SlowModel(nn.Module):
@@ -276,6 +288,23 @@ def test_fit_for_seconds_ends_within_the_budget_plus_one_evaluation(capsys):
     said = capsys.readouterr().out
     assert "Presupuesto: 2 s" in said or "Presupuesto: 1 s" in said
     assert f"caben {planned[0]} lotes" in said and "La evaluación al final de cada época no cuenta" in said
+    assert re.search(r"Un lote tarda \d+ ms en esta máquina", said), said
+    assert re.search(r"lotes \(\d+,\d épocas de 30 lotes\)", said), said
+
+
+def test_the_budget_plan_is_written_as_a_spanish_reader_expects():
+    from course_utils.training import _plan_message
+
+    assert _plan_message(150, 0.013, 10_767, 196) == (
+        "Presupuesto: 150 s. Un lote tarda 13 ms en esta máquina, así que caben 10 767 lotes (54,9 épocas de "
+        "196 lotes). La evaluación al final de cada época no cuenta."
+    )
+    assert "Un lote tarda 0,4 ms" in _plan_message(1.5, 0.0004, 3, 2), "por debajo de 10 ms, con un decimal"
+
+
+def test_confusion_matrix_counts_in_errors_separate_thousands():
+    with pytest.raises(ValueError, match="Hay 12 000 predicciones pero 3 etiquetas"):
+        confusion_matrix(torch.zeros(12_000, dtype=torch.long), torch.zeros(3, dtype=torch.long))
 
 
 def test_fit_for_seconds_does_not_touch_the_model_while_measuring():
@@ -310,12 +339,13 @@ def test_lesson_04_trains_with_the_benchmarked_recipe():
     from course_utils.models import SmallCNN
 
     bench, source = _benchmark_and_lesson_code("train_cnn.py", "04_redes_convolucionales.ipynb")
-    for lesson_name, bench_name in [("BATCH_SIZE", "CNN_BATCH_SIZE"), ("LR", "CNN_LEARNING_RATE"),
-                                    ("WEIGHT_DECAY", "CNN_WEIGHT_DECAY"), ("LABEL_SMOOTHING", "CNN_LABEL_SMOOTHING"),
-                                    ("CROP_PADDING", "CNN_CROP_PADDING")]:
+    for lesson_name, bench_name in [("TAMANO_LOTE", "CNN_BATCH_SIZE"), ("TASA_APRENDIZAJE", "CNN_LEARNING_RATE"),
+                                    ("DECAIMIENTO_PESOS", "CNN_WEIGHT_DECAY"),
+                                    ("SUAVIZADO_ETIQUETAS", "CNN_LABEL_SMOOTHING"),
+                                    ("RELLENO_RECORTE", "CNN_CROP_PADDING")]:
         values = {float(v) for v in re.findall(rf"^{lesson_name} = ([\d.e-]+)", source, flags=re.MULTILINE)}
         assert values == {float(getattr(bench, bench_name))}, (lesson_name, values)
-    assert "nesterov=True" in source and "SmallCNN().to(device, memory_format=torch.channels_last)" in source
+    assert "nesterov=True" in source and "SmallCNN().to(dispositivo, memory_format=torch.channels_last)" in source
     model = SmallCNN()
     widths = tuple(stage[0][0].out_channels for stage in (model.stage1, model.stage2, model.stage3))
     assert (model.stem[0].out_channels, *widths) == bench.CNN_WIDTHS
