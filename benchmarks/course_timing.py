@@ -4,9 +4,11 @@ Ejecuta una copia de cada cuaderno de ``notebooks/`` (los guardados no se tocan)
 ``COURSE_QUICK``, con los datos de ``COURSE_DATA`` (o la copia JPEG de ``../shared`` extraída) y sin conexión,
 y mide los minutos de reloj y la memoria máxima del kernel (RSS, muestreada cada 0,2 s con psutil). Imprime una
 tabla en Markdown y una línea JSON; con ``--readme`` la escribe además en el README, entre las marcas
-``<!-- tiempos:inicio -->`` y ``<!-- tiempos:fin -->``.
+``<!-- tiempos:inicio -->`` y ``<!-- tiempos:fin -->``. Con ``--store``, guarda cada cuaderno ejecutado en
+``notebooks/`` en lugar del original: así se producen las salidas guardadas del curso (modo completo, CIFAR-10
+real), y la tabla mide esa misma ejecución.
 
-    python benchmarks/course_timing.py [RAÍZ_IMAGEFOLDER] [--threads N] [--readme]
+    python benchmarks/course_timing.py [RAÍZ_IMAGEFOLDER] [--threads N] [--readme] [--store] [--only 03 04]
 """
 
 from __future__ import annotations
@@ -45,8 +47,8 @@ def peak_kernel_memory(stop: threading.Event, peak: list[int]) -> None:
                 pass
 
 
-def run_lesson(path: Path) -> tuple[float, int]:
-    """Ejecuta una copia del cuaderno en un kernel nuevo; devuelve (segundos, RSS máxima del kernel en bytes)."""
+def run_lesson(path: Path, store: bool = False) -> tuple[float, int]:
+    """Ejecuta una copia del cuaderno en un kernel nuevo (y la guarda encima si ``store``); da segundos y RSS máxima."""
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=3600, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     stop, peak = threading.Event(), [0]
@@ -59,6 +61,8 @@ def run_lesson(path: Path) -> tuple[float, int]:
         seconds = time.perf_counter() - start
         stop.set()
         monitor.join()
+    if store:
+        nbformat.write(nb, path)
     return seconds, peak[0]
 
 
@@ -94,6 +98,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="hilos de CPU de cada kernel (COURSE_THREADS)")
     parser.add_argument("--readme", action="store_true", help="escribe la tabla en el README")
     parser.add_argument("--only", nargs="*", default=None, help="solo estas lecciones (por el prefijo, p. ej. 03)")
+    parser.add_argument("--store", action="store_true", help="guarda los cuadernos ejecutados en notebooks/")
     args = parser.parse_args()
     lessons = sorted((ROOT / "notebooks").glob("*.ipynb"))
     if args.only:
@@ -104,7 +109,7 @@ def main() -> None:
         os.environ.pop("COURSE_QUICK", None)
         os.environ.update(COURSE_DATA=str(data_dir), COURSE_OFFLINE="1", COURSE_THREADS=str(args.threads))
         for path in lessons:
-            seconds, peak = run_lesson(path)
+            seconds, peak = run_lesson(path, args.store)
             rows.append({"lesson": path.name, "minutes": seconds / 60, "peak_mb": peak / 2**20})
             print(f"{path.name}: {seconds / 60:.1f} min, {peak / 2**20:.0f} MB", flush=True)
     text = table(rows, args.threads)
