@@ -17,6 +17,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from course_utils.files import atomic_write, refuse_to_overwrite
+
 ANIMATIONS_DIR = Path(__file__).resolve().parent.parent / "Animaciones"
 _DONE = "#9ecae1"
 _CURRENT = "#fd8d3c"
@@ -29,17 +31,16 @@ def _draw_cell(ax: Axes, x: float, y: float, value: int, color: str) -> None:
     ax.text(x + 0.5, y + 0.5, str(value), ha="center", va="center", fontsize=11)
 
 
-def _save(fig: Figure, draw: Callable[[int], None], steps: int, path: Path, fps: int) -> Path:
-    """Guarda la animación como GIF: un fotograma por paso, y el último se queda dos fotogramas más."""
+def _save(fig: Figure, draw: Callable[[int], None], steps: int, path: Path, fps: int, overwrite: bool) -> Path:
+    """Guarda la animación como GIF de golpe: un fotograma por paso, y el último se queda dos fotogramas más."""
+    if not overwrite:
+        refuse_to_overwrite(Path(path))  # antes de crear la animación: sin dibujar nada en balde
     animation = FuncAnimation(fig, draw, frames=list(range(steps)) + [steps - 1] * 2)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    animation.save(path, writer=PillowWriter(fps=fps))
-    return path
+    return atomic_write(path, lambda temporary: animation.save(temporary, writer=PillowWriter(fps=fps)), overwrite)
 
 
-def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2) -> Path:
-    """Escribe un GIF que aplana una matriz size×size fila a fila."""
+def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2, overwrite: bool = False) -> Path:
+    """Escribe un GIF que aplana una matriz size×size fila a fila (sustituye uno existente solo con ``overwrite``)."""
     if size < 2:
         raise ValueError(f"La matriz debe tener al menos 2×2 elementos, pero size={size}.")
     total = size * size
@@ -72,7 +73,7 @@ def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2) -> Path:
         )
         ax_vector.set_title(f"Vector aplanado ({total} elementos)", fontsize=11)
 
-    return _save(fig, draw, total, path, fps)
+    return _save(fig, draw, total, path, fps, overwrite)
 
 
 VERTICAL_EDGE_KERNEL: tuple[tuple[int, ...], ...] = ((1, 0, -1), (1, 0, -1), (1, 0, -1))
@@ -130,7 +131,7 @@ def _draw_grid(ax: Axes, values: Sequence[Sequence[int | None]], colors: Callabl
     ax.set_title(title, fontsize=10)
 
 
-def convolution_gif(path: Path, size: int = 5, fps: int = 2) -> Path:
+def convolution_gif(path: Path, size: int = 5, fps: int = 2, overwrite: bool = False) -> Path:
     """Escribe un GIF con un núcleo 3×3 que recorre una imagen size×size y rellena el mapa de salida."""
     if size < 3:
         raise ValueError(f"La imagen debe medir al menos 3×3 para que quepa el núcleo 3×3, pero size={size}.")
@@ -165,18 +166,18 @@ def convolution_gif(path: Path, size: int = 5, fps: int = 2) -> Path:
         ax_text.text(0.5, 0.5, f"{products} = {value}", ha="center", va="center", fontsize=11)
         fig.suptitle(f"Ventana en la fila {top}, columna {left}: suma de productos = {value}", fontsize=12)
 
-    return _save(fig, draw, total, path, fps)
+    return _save(fig, draw, total, path, fps, overwrite)
 
 
-ANIMATIONS: dict[str, Callable[[Path], Path]] = {
+ANIMATIONS: dict[str, Callable[..., Path]] = {
     "Aplanar_matriz.gif": flatten_matrix_gif,
     "Convolucion.gif": convolution_gif,
 }
 
 
-def regenerate_all(folder: Path = ANIMATIONS_DIR) -> list[Path]:
-    """Vuelve a dibujar todas las animaciones en la carpeta indicada."""
-    return [make(Path(folder) / name) for name, make in ANIMATIONS.items()]
+def regenerate_all(folder: Path = ANIMATIONS_DIR, overwrite: bool = True) -> list[Path]:
+    """Vuelve a dibujar las animaciones del curso en la carpeta indicada, sustituyendo las que ya estén."""
+    return [make(Path(folder) / name, overwrite=overwrite) for name, make in ANIMATIONS.items()]
 
 
 def show_gif(name: str, alt: str, width: int = 560) -> HTML:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import urllib.error
 import warnings
 from pathlib import Path
 
@@ -12,6 +11,7 @@ from torchvision import models
 from torchvision.models import ResNet18_Weights
 
 from course_utils.config import get_settings
+from course_utils.files import set_aside, sha256_hexdigest
 
 # Modelos con cabeza sustituible: constructor de torchvision y su enum de pesos.
 PRETRAINED = {"resnet18": (models.resnet18, ResNet18_Weights)}
@@ -103,17 +103,67 @@ def weights_path(weights=ResNet18_Weights.DEFAULT) -> Path:
     return Path(torch.hub.get_dir()) / "checkpoints" / Path(weights.url).name
 
 
-def find_or_download_resnet18_weights(offline: bool) -> bool:
-    """True si los pesos de ImageNet de ResNet18 están en la caché (descargándolos si se puede)."""
-    if weights_path().exists():
-        return True
-    if offline:
-        return False
+def expected_sha256_prefix(weights=ResNet18_Weights.DEFAULT) -> str:
+    """El principio de la suma SHA-256 que torchvision pone en el nombre (``resnet18-f37072fd.pth`` → ``f37072fd``)."""
+    match = torch.hub.HASH_REGEX.search(Path(weights.url).name)
+    if match is None:
+        raise ValueError(f"El nombre de {weights.url} no lleva la suma SHA-256 con la que comprobar el archivo.")
+    return match.group(1)
+
+
+def _weights_problem(path: Path, weights) -> tuple[str | None, dict | None]:
+    """(problema, state_dict): comprueba la suma SHA-256 y carga con ``weights_only=True``, sin ejecutar código."""
+    if not path.is_file():
+        return "no es un archivo", None
+    if path.stat().st_size == 0:
+        return "está vacío (0 bytes)", None
+    prefix = expected_sha256_prefix(weights)
+    if not sha256_hexdigest(path).startswith(prefix):
+        return f"su suma SHA-256 no empieza por {prefix}: está incompleto o no es el original", None
     try:
-        ResNet18_Weights.DEFAULT.get_state_dict(progress=True, check_hash=True)
-    except (urllib.error.URLError, OSError, RuntimeError):
-        return False
-    return weights_path().exists()
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:  # weights_only=True se niega a ejecutar código y avisa con UnpicklingError
+        return f"no contiene solo pesos (tensores) y no se puede cargar con seguridad: {type(error).__name__}", None
+    if not isinstance(state, dict):
+        return f"contiene {type(state).__name__} en vez de un state_dict", None
+    return None, state
+
+
+def _checked_state_dict(path: Path, weights) -> dict | None:
+    """El state_dict de ``path`` si se verifica; si no, aparta el archivo (sin borrarlo), avisa y devuelve None."""
+    problem, state = _weights_problem(path, weights)
+    if problem is None:
+        return state
+    moved = set_aside(path)
+    warnings.warn(
+        f"El archivo de pesos {path} {problem}. No lo he usado: lo he apartado como {moved.name} (no se ha "
+        "borrado) para que se pueda descargar de nuevo.",
+        stacklevel=3,
+    )
+    return None
+
+
+def verified_state_dict(weights=ResNet18_Weights.DEFAULT, offline: bool = False) -> dict | None:
+    """Los pesos de la caché (o recién descargados) tras comprobar su suma SHA-256; None si no hay pesos fiables."""
+    path = weights_path(weights)
+    if path.exists() or path.is_symlink():
+        state = _checked_state_dict(path, weights)
+        if state is not None:
+            return state
+    if offline:
+        return None
+    try:  # la descarga normal de torchvision: escribe en un temporal y comprueba la suma antes de moverlo
+        weights.get_state_dict(progress=True, check_hash=True, weights_only=True)
+    except Exception as error:  # sin red, o lo descargado no se puede leer (eso lo juzga la comprobación de abajo)
+        if not path.exists():
+            warnings.warn(f"No se pudieron descargar los pesos de ImageNet ({error}).", stacklevel=2)
+            return None
+    return _checked_state_dict(path, weights) if path.exists() else None
+
+
+def find_or_download_resnet18_weights(offline: bool) -> bool:
+    """True solo si los pesos de ImageNet de ResNet18 están en la caché (o se descargan) y se verifican."""
+    return verified_state_dict(ResNet18_Weights.DEFAULT, offline) is not None
 
 
 def load_pretrained(
@@ -124,8 +174,9 @@ def load_pretrained(
 ) -> tuple[nn.Module, bool]:
     """Devuelve (modelo, preentrenado): la red con una cabeza nueva de ``num_classes`` salidas.
 
-    Usa los pesos de ImageNet si están en la caché de torch o se pueden descargar (torchvision comprueba su
-    suma de verificación); si no, pesos aleatorios, y lo dice en una línea. Con ``freeze_backbone`` solo la
+    Usa los pesos de ImageNet si están en la caché de torch o se pueden descargar, siempre tras comprobar su
+    suma SHA-256 y cargarlos con ``weights_only=True``; un archivo dañado se aparta (sin borrarlo) con un aviso.
+    Si no hay pesos fiables, usa pesos aleatorios y lo dice en una línea. Con ``freeze_backbone`` solo la
     cabeza nueva queda entrenable.
     """
     if name not in PRETRAINED:
@@ -135,17 +186,19 @@ def load_pretrained(
     offline = get_settings().offline if offline is None else offline
     builder, weights_enum = PRETRAINED[name]
     weights = weights_enum.DEFAULT
-    model = None
-    if weights_path(weights).exists() or not offline:
+    model = builder(weights=None)
+    state = verified_state_dict(weights, offline)
+    if state is not None:
         try:
-            model = builder(weights=weights)
-        except (urllib.error.URLError, OSError, RuntimeError) as error:
+            model.load_state_dict(state)
+        except RuntimeError as error:
             warnings.warn(f"No se pudieron cargar los pesos de ImageNet ({error}).", stacklevel=2)
-    pretrained = model is not None
+            state = None
+            model = builder(weights=None)
+    pretrained = state is not None
     if pretrained:
         print(f"{name}: pesos de ImageNet ({weights}) cargados.")
     else:
-        model = builder(weights=None)
         print(
             f"{name}: pesos ALEATORIOS, porque sin conexión no se pueden descargar los de ImageNet. Para "
             "tenerlos, ejecuta la lección 00 con conexión (sin COURSE_OFFLINE=1)."

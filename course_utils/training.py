@@ -14,6 +14,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
+from course_utils.files import atomic_write
 from course_utils.formatting import format_number, format_percent, format_seconds
 
 # La barra de tqdm con el porcentaje a la española («45 %»); sin la velocidad, que tqdm escribe con punto decimal.
@@ -303,23 +304,31 @@ def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, num_classe
 
 
 def save_checkpoint(model: nn.Module, path: str | Path, overwrite: bool = False) -> Path:
-    """Guarda solo los pesos (``state_dict``); no sobrescribe un archivo salvo con ``overwrite=True``."""
-    path = Path(path)
-    if path.exists() and not overwrite:
-        raise FileExistsError(f"Ya existe {path.name}; para sustituirlo, llama con overwrite=True.")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    torch.save(model.state_dict(), path)
-    return path
+    """Guarda solo los pesos (``state_dict``) de golpe; no sobrescribe un archivo salvo con ``overwrite=True``."""
+    state = model.state_dict()
+    return atomic_write(path, lambda temporary: torch.save(state, temporary), overwrite=overwrite)
 
 
 def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torch.device = "cpu") -> nn.Module:
     """Carga pesos guardados con ``save_checkpoint`` de forma segura (``weights_only=True``)."""
+    path = Path(path)
+    if path.is_dir():
+        raise IsADirectoryError(f"{path} es una carpeta, no un punto de control: indica el archivo .pt de dentro.")
+    if not path.exists():
+        raise FileNotFoundError(f"No existe el punto de control {path}: ¿lo guardaste con save_checkpoint?")
+    if path.stat().st_size == 0:
+        raise ValueError(f"El punto de control {path} está vacío (0 bytes): no tiene pesos que cargar.")
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
         raise ValueError(
-            f"{Path(path).name} no contiene solo pesos (tensores): torch.load(weights_only=True) se niega a "
+            f"{path.name} no contiene solo pesos (tensores): torch.load(weights_only=True) se niega a "
             "ejecutar el código que trae. Carga únicamente archivos de fuentes de confianza."
+        ) from error
+    except Exception as error:  # basura, un archivo truncado...: torch da IndexError, EOFError o RuntimeError
+        raise ValueError(
+            f"El punto de control {path} está dañado o no es un archivo de PyTorch ({type(error).__name__}); "
+            "vuelve a guardarlo con save_checkpoint."
         ) from error
     if not isinstance(state, dict):
         found = type(state).__name__

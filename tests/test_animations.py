@@ -77,3 +77,39 @@ def test_convolution_gif_rejects_a_too_small_image(tmp_path):
     with pytest.raises(ValueError, match=r"al menos 3×3 .*size=2"):
         convolution_gif(tmp_path / "c.gif", size=2)
     assert not (tmp_path / "c.gif").exists()
+
+
+def test_a_gif_is_not_overwritten_without_the_flag(tmp_path):
+    path = tmp_path / "mío.gif"
+    path.write_bytes(b"un GIF del alumno")
+    with pytest.raises(FileExistsError, match="mío.gif.*overwrite=True"):
+        flatten_matrix_gif(path, size=2)
+    assert path.read_bytes() == b"un GIF del alumno"
+    flatten_matrix_gif(path, size=2, overwrite=True)
+    with Image.open(path) as gif:
+        assert gif.n_frames == 4
+    assert [p.name for p in tmp_path.iterdir()] == ["mío.gif"]
+
+
+def test_an_interrupted_gif_keeps_the_previous_one_and_leaves_no_temporary(tmp_path, monkeypatch):
+    from matplotlib.animation import PillowWriter
+
+    path = convolution_gif(tmp_path / "c.gif", size=3)
+    before = path.read_bytes()
+
+    def interrupted(self):
+        with open(self.outfile, "wb") as file:
+            file.write(b"GIF89a a medias")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(PillowWriter, "finish", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        convolution_gif(path, size=4, overwrite=True)
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["c.gif"]
+
+
+def test_regenerating_replaces_the_course_animations(tmp_path):
+    first = [p.read_bytes() for p in regenerate_all(tmp_path)]
+    assert [p.read_bytes() for p in regenerate_all(tmp_path)] == first
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(ANIMATIONS)

@@ -77,44 +77,180 @@ def test_offline_without_cached_weights_falls_back_and_says_so(tmp_path, monkeyp
     assert "pesos ALEATORIOS" in line and "sin COURSE_OFFLINE=1" in line and "lección 00" in line
 
 
-def test_failed_download_falls_back_with_a_warning(tmp_path, monkeypatch, capsys):
+# --- Pesos de la caché de torch hub: se verifican (SHA-256 y weights_only=True) cada vez que se usan ---
+
+_PLANTED_MARKER = "codigo_plantado_ejecutado.txt"
+
+
+class _Hostile:
+    """Un objeto que, al deserializarlo sin ``weights_only``, ejecuta código: crea un archivo marcador."""
+
+    def __init__(self, folder: Path):
+        self.marker = folder / _PLANTED_MARKER
+
+    def __reduce__(self):
+        return (exec, (f"open({str(self.marker)!r}, 'w').close()",))
+
+
+@pytest.fixture
+def hub(tmp_path, monkeypatch):
+    """Una caché de torch hub vacía en tmp_path; devuelve la ruta donde irían los pesos de ResNet18."""
+    from course_utils import models as course_models
+
+    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path / "hub"))
+    path = course_models.weights_path()
+    path.parent.mkdir(parents=True)
+    return path
+
+
+def _trust(monkeypatch, path: Path) -> None:
+    """Hace que el prefijo SHA-256 esperado sea el del archivo ``path`` (como si fuera el original)."""
+    from course_utils import models as course_models
+    from course_utils.files import sha256_hexdigest
+
+    prefix = sha256_hexdigest(path)[:8]
+    monkeypatch.setattr(course_models, "expected_sha256_prefix", lambda weights=None: prefix)
+
+
+def _write_hostile(path: Path) -> None:
+    torch.save({"fc.weight": torch.zeros(1), "trampa": _Hostile(path.parent)}, path)
+
+
+def _write_garbage(path: Path) -> None:
+    path.write_bytes(b"esto no es un archivo de pesos\x00\xff" * 100)
+
+
+def _write_empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+def _write_truncated(path: Path) -> None:
+    torch.save(nn.Linear(64, 64).state_dict(), path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+BAD_FILES = {"hostil": _write_hostile, "basura": _write_garbage, "vacío": _write_empty, "truncado": _write_truncated}
+
+
+def test_the_expected_prefix_is_the_one_torchvision_puts_in_the_name():
+    from torchvision.models import ResNet18_Weights
+
+    from course_utils.models import expected_sha256_prefix, weights_path
+
+    assert Path(ResNet18_Weights.DEFAULT.url).name == "resnet18-f37072fd.pth"
+    assert expected_sha256_prefix() == "f37072fd" and weights_path().name == "resnet18-f37072fd.pth"
+
+
+def test_the_hostile_file_really_runs_code_without_weights_only(tmp_path):
+    """Control del test: el archivo plantado SÍ ejecuta código si se carga como hacía torchvision."""
+    _write_hostile(tmp_path / "trampa.pth")
+    torch.load(tmp_path / "trampa.pth", weights_only=False)
+    assert (tmp_path / _PLANTED_MARKER).exists()
+
+
+@pytest.mark.parametrize("matching_hash", [False, True], ids=["suma-distinta", "suma-coincidente"])
+@pytest.mark.parametrize("kind", sorted(BAD_FILES))
+def test_a_bad_cached_file_is_set_aside_named_and_never_run(hub, monkeypatch, kind, matching_hash):
+    """Basura, vacío, truncado u hostil: se avisa en español con su nombre, se aparta sin borrarlo y no se usa.
+
+    Con ``suma-coincidente`` el prefijo esperado es el del archivo malo: así se prueba la segunda barrera,
+    ``torch.load(weights_only=True)``, que tampoco debe ejecutar el código plantado.
+    """
+    from course_utils.models import find_or_download_resnet18_weights
+
+    BAD_FILES[kind](hub)
+    original = hub.read_bytes()
+    if matching_hash:
+        _trust(monkeypatch, hub)
+    with pytest.warns(UserWarning) as caught:
+        assert find_or_download_resnet18_weights(offline=True) is False
+    message = " ".join(str(w.message) for w in caught)
+    assert str(hub) in message and f"{hub.name}.dañado" in message and "apartado" in message
+    assert not (hub.parent / _PLANTED_MARKER).exists(), "¡se ejecutó el código plantado!"
+    assert not hub.exists()
+    assert (hub.parent / f"{hub.name}.dañado").read_bytes() == original
+
+
+def test_a_bad_file_offline_gives_random_weights_with_the_usual_message(hub, capsys):
+    from course_utils.models import load_pretrained
+
+    _write_hostile(hub)
+    with pytest.warns(UserWarning, match="apartado"):
+        _, pretrained = load_pretrained("resnet18", num_classes=3, offline=True)
+    assert pretrained is False and "pesos ALEATORIOS" in capsys.readouterr().out
+    assert not (hub.parent / _PLANTED_MARKER).exists()
+
+
+def test_a_second_bad_file_does_not_overwrite_the_first_one_set_aside(hub):
+    from course_utils.models import find_or_download_resnet18_weights
+
+    for content in (b"primero", b"segundo"):
+        hub.write_bytes(content)
+        with pytest.warns(UserWarning, match="apartado"):
+            assert find_or_download_resnet18_weights(offline=True) is False
+    kept = sorted(p.read_bytes() for p in hub.parent.iterdir())
+    assert kept == [b"primero", b"segundo"]
+
+
+def test_a_correct_file_verifies_and_loads_into_resnet18(hub, monkeypatch, capsys):
+    """Con un archivo cuya suma SHA-256 coincide, se cargan exactamente esos pesos, sin red y sin avisos."""
+    import warnings
+
+    from course_utils import models as course_models
+
+    reference = course_models.models.resnet18(weights=None)
+    torch.save(reference.state_dict(), hub)
+    _trust(monkeypatch, hub)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert course_models.find_or_download_resnet18_weights(offline=True) is True
+        model, pretrained = course_models.load_pretrained("resnet18", num_classes=4, offline=True)
+    assert pretrained is True and "pesos de ImageNet" in capsys.readouterr().out
+    assert torch.equal(model.conv1.weight, reference.conv1.weight)
+    assert model.fc.out_features == 4 and hub.exists()
+
+
+def test_online_a_bad_file_is_set_aside_and_the_normal_download_replaces_it(hub, monkeypatch, tmp_path):
+    """Con conexión, tras apartar el archivo malo, descarga torchvision (aquí, una descarga simulada)."""
+    from course_utils import models as course_models
+
+    good = tmp_path / "bueno.pth"
+    torch.save({"w": torch.ones(3)}, good)
+    _trust(monkeypatch, good)
+    downloads = []
+
+    def fake_download(url, dst, hash_prefix=None, progress=True):
+        downloads.append((url, Path(dst).name, hash_prefix))
+        Path(dst).write_bytes(good.read_bytes())
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", fake_download)
+    _write_garbage(hub)
+    with pytest.warns(UserWarning, match="apartado"):
+        assert course_models.find_or_download_resnet18_weights(offline=False) is True
+    assert downloads == [(course_models.ResNet18_Weights.DEFAULT.url, hub.name, "f37072fd")]
+    assert hub.read_bytes() == good.read_bytes() and (hub.parent / f"{hub.name}.dañado").exists()
+
+
+def test_online_a_download_that_does_not_verify_is_not_reported_as_ready(hub, monkeypatch):
+    from course_utils import models as course_models
+
+    monkeypatch.setattr(torch.hub, "download_url_to_file", lambda url, dst, *a, **k: _write_garbage(Path(dst)))
+    with pytest.warns(UserWarning, match="apartado"):
+        assert course_models.find_or_download_resnet18_weights(offline=False) is False
+
+
+def test_failed_download_falls_back_with_a_warning(hub, monkeypatch, capsys):
     import urllib.error
 
     from course_utils import models as course_models
 
-    def refuse(weights=None):
-        if weights is not None:
-            raise urllib.error.URLError("sin red")
-        return course_models.models.resnet18(weights=None)
+    def refuse(*args, **kwargs):
+        raise urllib.error.URLError("sin red")
 
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    monkeypatch.setitem(course_models.PRETRAINED, "resnet18", (refuse, course_models.ResNet18_Weights))
-    with pytest.warns(UserWarning, match="No se pudieron cargar los pesos de ImageNet"):
+    monkeypatch.setattr(torch.hub, "download_url_to_file", refuse)
+    with pytest.warns(UserWarning, match="No se pudieron descargar los pesos de ImageNet"):
         _, pretrained = course_models.load_pretrained("resnet18", offline=False)
     assert pretrained is False and "ALEATORIOS" in capsys.readouterr().out
-
-
-def test_cached_weights_are_used_offline(tmp_path, monkeypatch, capsys):
-    """Con el archivo en la caché de torch hub, se carga sin red (aquí, un archivo hecho a mano)."""
-    from torchvision.models import ResNet18_Weights
-
-    from course_utils import models as course_models
-
-    weights = ResNet18_Weights.DEFAULT
-    checkpoints = tmp_path / "checkpoints"
-    checkpoints.mkdir()
-    calls = []
-
-    def from_cache(weights=None):
-        calls.append(weights)
-        return course_models.models.resnet18(weights=None)
-
-    (checkpoints / Path(weights.url).name).write_bytes(b"")
-    monkeypatch.setattr(torch.hub, "get_dir", lambda: str(tmp_path))
-    monkeypatch.setitem(course_models.PRETRAINED, "resnet18", (from_cache, ResNet18_Weights))
-    _, pretrained = course_models.load_pretrained("resnet18", offline=True)
-    assert pretrained is True and calls == [weights]
-    assert "pesos de ImageNet" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize(

@@ -239,17 +239,39 @@ def test_lesson_06_uses_the_benchmarked_transfer_settings():
     assert f"MEDIA_IMAGENET, DESVIACION_IMAGENET = {bench.IMAGENET_MEAN}, {bench.IMAGENET_STD}" in source
 
 
-class _SlowModel(nn.Module):
-    """Una red diminuta que tarda ``delay`` segundos en cada pasada hacia delante en modo entrenamiento."""
+class _FakeClock:
+    """Un reloj que solo avanza cuando el modelo lento «trabaja»: así las pruebas de tiempo no dependen de la carga
+    de la máquina (otro proceso puede quitarle CPU a la prueba, pero no segundos a este reloj)."""
 
-    def __init__(self, delay: float):
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    """Sustituye time.perf_counter (el reloj de fit y fit_for_seconds) por un reloj falso."""
+    fake = _FakeClock()
+    monkeypatch.setattr(time, "perf_counter", fake)
+    monkeypatch.setattr(_SlowModel, "clock", fake)
+    return fake
+
+
+class _SlowModel(nn.Module):
+    """Una red diminuta que «tarda» ``delay`` segundos del reloj falso en cada lote de entrenamiento y
+    ``eval_delay`` en cada lote de evaluación."""
+
+    clock: _FakeClock | None = None  # de la clase: las copias (deepcopy) del modelo avanzan el mismo reloj
+
+    def __init__(self, delay: float, eval_delay: float = 0.0):
         super().__init__()
-        self.delay = delay
+        self.delay, self.eval_delay = delay, eval_delay
         self.layer = nn.Linear(3 * 32 * 32, 10)
 
     def forward(self, x):
-        if self.training:
-            time.sleep(self.delay)
+        self.clock.now += self.delay if self.training else self.eval_delay
         return self.layer(x.flatten(1))
 
 
@@ -262,11 +284,11 @@ def test_fit_stops_after_max_steps():
     assert history.images_seen == [600, 800]
 
 
-def test_fit_for_seconds_ends_within_the_budget_plus_one_evaluation(capsys):
+def test_fit_for_seconds_ends_within_the_budget_plus_one_evaluation(capsys, clock):
     """Con un modelo lento a propósito (20 ms por lote), 1,5 s de presupuesto dan unos 70 lotes, no 1000."""
     train_loader, test_loader = _loaders(train_size=600, batch_size=20)  # 30 lotes por época
     torch.manual_seed(0)
-    model = _SlowModel(delay=0.02)
+    model = _SlowModel(delay=0.02, eval_delay=0.01)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
     planned = []
 
@@ -280,7 +302,9 @@ def test_fit_for_seconds_ends_within_the_budget_plus_one_evaluation(capsys):
     evaluation = time.perf_counter()
     evaluate(model, test_loader)
     one_evaluation = time.perf_counter() - evaluation
-    assert elapsed <= 1.5 + (len(history.seconds) + 1) * one_evaluation + 0.3
+    assert one_evaluation > 0, "el reloj falso también cuenta la evaluación"
+    assert elapsed <= 1.5 + (len(history.seconds) + 1) * one_evaluation + 1e-9
+    assert history.seconds[-1] <= 1.5 + 1e-9, "el tiempo de entrenamiento no pasa del presupuesto"
     assert history.seconds[-1] >= 0.6 * 1.5, "aprovecha la mayor parte del presupuesto"
     assert 1 <= planned[0] <= 75, planned  # 1,5 s / 20 ms = 75 lotes como mucho
     assert history.images_seen[-1] <= planned[0] * 20, "nunca entrena más lotes de los planeados"
@@ -324,14 +348,15 @@ def test_fit_for_seconds_rejects_a_bad_budget():
         fit_for_seconds(model, train_loader, test_loader, torch.optim.SGD(model.parameters(), lr=0.1), 0)
 
 
-def test_fit_stops_at_the_time_limit_even_mid_epoch():
-    """Con un límite de 0,3 s y lotes de 20 ms, para a mitad de la primera época y la evalúa."""
+def test_fit_stops_at_the_time_limit_even_mid_epoch(clock):
+    """Con un límite de 0,3 s y lotes de 20 ms, para a mitad de la primera época (tras 15 lotes) y la evalúa."""
     train_loader, test_loader = _loaders(train_size=600, batch_size=20)  # 30 lotes por época
     model = _SlowModel(delay=0.02)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     history = fit(model, train_loader, test_loader, optimizer, 5, progress=False, time_limit_s=0.3)
-    assert len(history.seconds) == 1 and 0 < history.images_seen[-1] < 600
-    assert 0.3 <= history.seconds[-1] < 0.3 + 0.1
+    assert len(history.seconds) == 1 and history.images_seen == [15 * 20]
+    assert history.seconds[-1] == pytest.approx(0.3)
+    assert len(history.test_acc) == 1, "la época a medias también se evalúa"
 
 
 def test_lesson_04_trains_with_the_benchmarked_recipe():
@@ -374,3 +399,90 @@ def test_measuring_works_with_fewer_batches_than_steps():
     train_loader, _ = _loaders(train_size=200, batch_size=100)  # 2 lotes
     model = MLP(hidden_sizes=(16,))
     assert seconds_per_step(model, train_loader, torch.optim.SGD(model.parameters(), lr=0.1), steps=5) > 0
+
+
+# --- Guardado de golpe: un guardado interrumpido no estropea el punto de control anterior ---
+
+
+def _interrupt_torch_save_halfway(monkeypatch) -> None:
+    """Hace que ``torch.save`` escriba unos bytes y se corte como con Ctrl+C."""
+
+    def interrupted(obj, f, *args, **kwargs):
+        with open(f, "wb") as file:
+            file.write(b"PK\x03\x04 a medias")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(torch, "save", interrupted)
+
+
+def test_an_interrupted_save_keeps_the_previous_checkpoint_and_leaves_no_temporary(tmp_path, monkeypatch):
+    first = MLP(hidden_sizes=(8,))
+    path = save_checkpoint(first, tmp_path / "mlp.pt")
+    _interrupt_torch_save_halfway(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(MLP(hidden_sizes=(8,)), path, overwrite=True)
+    monkeypatch.undo()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.pt"]
+    copy = load_checkpoint(MLP(hidden_sizes=(8,)), path)
+    assert all(torch.equal(a, b) for a, b in zip(first.state_dict().values(), copy.state_dict().values(), strict=True))
+
+
+def test_an_interrupted_first_save_leaves_nothing_behind(tmp_path, monkeypatch):
+    _interrupt_torch_save_halfway(monkeypatch)
+    with pytest.raises(KeyboardInterrupt):
+        save_checkpoint(MLP(hidden_sizes=(8,)), tmp_path / "modelos" / "mlp.pt")
+    assert list((tmp_path / "modelos").iterdir()) == []
+
+
+def test_without_overwrite_an_existing_file_is_never_touched(tmp_path):
+    path = tmp_path / "mío.pt"
+    path.write_bytes(b"un archivo del alumno")
+    expected = re.escape(f"Ya existe {path}; para sustituirlo, llama con overwrite=True.")
+    with pytest.raises(FileExistsError, match=expected):
+        save_checkpoint(MLP(hidden_sizes=(8,)), path)
+    assert path.read_bytes() == b"un archivo del alumno"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mío.pt"]
+
+
+def test_overwrite_replaces_the_file_in_one_step(tmp_path):
+    path = tmp_path / "mlp.pt"
+    path.write_bytes(b"viejo")
+    model = MLP(hidden_sizes=(8,))
+    save_checkpoint(model, path, overwrite=True)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlp.pt"]
+    load_checkpoint(MLP(hidden_sizes=(8,)), path)
+
+
+def _garbage(path):
+    path.write_bytes(b"esto no es un punto de control" * 10)
+
+
+def _empty(path):
+    path.write_bytes(b"")
+
+
+def _truncated(path):
+    torch.save(MLP(hidden_sizes=(8,)).state_dict(), path)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (None, FileNotFoundError, "No existe el punto de control"),
+        ("carpeta", IsADirectoryError, "es una carpeta, no un punto de control"),
+        (_garbage, ValueError, "está dañado o no es un archivo de PyTorch"),
+        (_empty, ValueError, r"está vacío \(0 bytes\)"),
+        (_truncated, ValueError, "está dañado o no es un archivo de PyTorch"),
+    ],
+    ids=["no-existe", "carpeta", "basura", "vacío", "truncado"],
+)
+def test_a_bad_checkpoint_gives_a_spanish_error_naming_the_file(tmp_path, make, error, message):
+    path = tmp_path / "mlp.pt"
+    if make == "carpeta":
+        path.mkdir()
+    elif make is not None:
+        make(path)
+    with pytest.raises(error, match=message) as caught:
+        load_checkpoint(MLP(hidden_sizes=(8,)), path)
+    assert str(path) in str(caught.value)
