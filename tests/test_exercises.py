@@ -9,6 +9,7 @@ import math
 import re
 import types
 
+import numpy as np
 import pytest
 import torch
 from torch import nn
@@ -763,3 +764,346 @@ def test_residual_block_check_leaves_the_random_state_alone():
     torch.manual_seed(123)
     WriteResidualBlock().evaluate(_solve(WriteResidualBlock()))
     assert torch.equal(torch.rand(3), expected)
+
+
+# --- Números: nan e inf nunca son correctos; NumPy y tensores sin dimensiones sí son números ----------------
+
+
+def _correct_probability(salida, k):
+    return torch.softmax(salida, dim=1)[0, k].item()
+
+
+def _correct_step(modelo, imagenes, etiquetas, optimizador, funcion_perdida):
+    optimizador.zero_grad()
+    perdida = funcion_perdida(modelo(imagenes), etiquetas)
+    perdida.backward()
+    optimizador.step()
+    return perdida.item()
+
+
+def _accuracy():
+    logits, labels = exercise_predictions()
+    return (logits.argmax(1) == labels).float().mean().item()
+
+
+# Los ejercicios cuya respuesta es un número, con su respuesta correcta como float o int de Python.
+NUMERIC_VALUES = [
+    (ParameterCount, 512 * 256 + 256),
+    (FrozenCount, 512 * 5 + 5),
+    (ConvParameterCount, 128 * 64 * 3 * 3 + 128),
+    (Accuracy, _accuracy()),
+    (InitialLoss, math.log(10)),
+]
+# Los ejercicios cuya respuesta es una función que devuelve números: (ejercicio, función correcta que pasa cada
+# número devuelto por `convert`).
+NUMERIC_FUNCTIONS = [
+    (FlatPosition, lambda convert: lambda c, h, w, forma: convert(c * forma[1] * forma[2] + h * forma[2] + w)),
+    (
+        UnflatPosition,
+        lambda convert: (
+            lambda p, forma: tuple(
+                convert(n) for n in (p // (forma[1] * forma[2]), p % (forma[1] * forma[2]) // forma[2], p % forma[2])
+            )
+        ),
+    ),
+    (ClassProbability, lambda convert: lambda salida, k: convert(_correct_probability(salida, k))),
+    (TrainingStep, lambda convert: lambda *args: convert(_correct_step(*args))),
+]
+NUMBER_FORMS = {
+    "numpy-escalar": lambda n: np.int64(n) if isinstance(n, int) else np.float64(n),
+    "numpy-32": lambda n: np.int32(n) if isinstance(n, int) else np.float32(n),
+    "numpy-0d": lambda n: np.array(n),
+    "tensor-0d": lambda n: torch.tensor(n),
+}
+
+
+@pytest.mark.parametrize("form", NUMBER_FORMS)
+@pytest.mark.parametrize(("kind", "value"), NUMERIC_VALUES, ids=[k.__name__ for k, _ in NUMERIC_VALUES])
+def test_numpy_scalars_and_0d_tensors_are_numbers(kind, value, form):
+    feedback = kind().evaluate(NUMBER_FORMS[form](value))
+    assert feedback.correct, feedback.message
+
+
+@pytest.mark.parametrize("form", NUMBER_FORMS)
+@pytest.mark.parametrize(("kind", "make"), NUMERIC_FUNCTIONS, ids=[k.__name__ for k, _ in NUMERIC_FUNCTIONS])
+def test_functions_may_return_numpy_scalars_and_0d_tensors(kind, make, form):
+    feedback = kind().evaluate(make(NUMBER_FORMS[form]))
+    assert feedback.correct, feedback.message
+
+
+@pytest.mark.parametrize("form", NUMBER_FORMS)
+def test_conv_output_shape_accepts_numpy_and_0d_tensor_sizes(form):
+    feedback = ConvOutputShape().evaluate(tuple(NUMBER_FORMS[form](n) for n in (8, 16, 15, 15)))
+    assert feedback.correct, feedback.message
+
+
+def test_a_tensor_of_shape_1_is_never_a_number():
+    """Un tensor de forma [1] conserva un eje: ningún ejercicio lo toma por un número (lo explica cada uno)."""
+    for kind, value in NUMERIC_VALUES:
+        feedback = kind().evaluate(torch.tensor([value]))
+        assert feedback.status == "incorrecto"
+        assert "es un tensor de forma (1,), que todavía conserva un eje: se esperaba un solo número" in (
+            feedback.message
+        )
+        assert "Sácalo con `.item()`" in feedback.message
+    feedback = Accuracy().evaluate(np.array([_accuracy()]))
+    assert "es un array de NumPy de forma (1,)" in feedback.message
+    messages = {
+        FlatPosition: "se esperaba un número entero, la posición",
+        UnflatPosition: "se esperaban tres enteros",
+        ClassProbability: "que conserva el eje del lote",
+        TrainingStep: "devuelves un tensor: usa perdida.item()",
+    }
+    for kind, make in NUMERIC_FUNCTIONS:
+        feedback = kind().evaluate(make(lambda n: torch.tensor([n])))
+        assert feedback.status == "incorrecto"
+        assert messages[kind] in feedback.message, feedback.message
+    feedback = ConvOutputShape().evaluate(tuple(torch.tensor([n]) for n in (8, 16, 15, 15)))
+    assert "se esperaba una tupla de enteros" in feedback.message
+
+
+def test_a_loss_still_attached_to_the_graph_is_not_a_number():
+    feedback = TrainingStep().evaluate(_step_returning_tensor)
+    assert "usa perdida.item()" in feedback.message
+    assert TrainingStep().evaluate(lambda *args: torch.tensor(_correct_step(*args))).correct
+
+
+NOT_FINITE = [
+    ("nan", math.nan),
+    ("inf", math.inf),
+    ("-inf", -math.inf),
+    ("nan", np.float32("nan")),
+    ("inf", np.float64("inf")),
+    ("nan", torch.tensor(math.nan)),
+    ("-inf", torch.tensor(-math.inf)),
+]
+
+
+@pytest.mark.parametrize(("name", "value"), NOT_FINITE, ids=[f"{n}-{type(v).__name__}" for n, v in NOT_FINITE])
+@pytest.mark.parametrize(("kind", "_"), NUMERIC_VALUES, ids=[k.__name__ for k, _ in NUMERIC_VALUES])
+def test_non_finite_numbers_are_never_correct(kind, _, name, value):
+    feedback = kind().evaluate(value)
+    assert feedback.status == "incorrecto"
+    assert feedback.message.startswith(f"tu respuesta no es un número finito ({name}): un valor así sale de"), (
+        feedback.message
+    )
+
+
+@pytest.mark.parametrize(("name", "value"), NOT_FINITE, ids=[f"{n}-{type(v).__name__}" for n, v in NOT_FINITE])
+@pytest.mark.parametrize(("kind", "make"), NUMERIC_FUNCTIONS, ids=[k.__name__ for k, _ in NUMERIC_FUNCTIONS])
+def test_functions_returning_non_finite_numbers_are_never_correct(kind, make, name, value):
+    feedback = kind().evaluate(make(lambda n: value))
+    assert feedback.status == "incorrecto"
+    assert feedback.message.startswith(f"tu respuesta no es un número finito ({name}): "), feedback.message
+    assert f"devolvió {name}, y un valor así sale de" in feedback.message
+
+
+def test_non_finite_sizes_in_a_shape_are_never_correct():
+    feedback = ConvOutputShape().evaluate((8, 16, math.nan, 15))
+    assert feedback.message.startswith("tu respuesta no es un número finito (nan): tu forma contiene nan")
+
+
+def test_close_rejects_non_finite_numbers():
+    from course_utils.exercises.framework import WrongAnswer, _close
+
+    assert _close(np.float32(0.5), 0.5, 1e-6) and not _close(0.6, 0.5, 1e-6)
+    for value in (math.nan, math.inf, -math.inf, torch.tensor(math.nan)):
+        with pytest.raises(WrongAnswer, match=r"no es un número finito"):
+            _close(value, 0.5, 1e-6)
+
+
+# --- Un fallo del corrector no es culpa del alumno ----------------------------------------------------------
+
+CHECKER_FAILURE = "no he podido comprobar tu respuesta"
+
+
+class _BuggyFlatPosition(FlatPosition):
+    """Un corrector con un error propio, después de llamar sin problemas a la función del alumno."""
+
+    def verify(self, answer):
+        ex.framework._call(answer, 0, 0, 5, (3, 32, 32))
+        return {}["caso"]
+
+
+class _BuggyNameFlatPosition(FlatPosition):
+    def verify(self, answer):
+        return nombre_que_no_existe  # noqa: F821 - el error del corrector
+
+
+class _InitFails(nn.Module):
+    def __init__(self):
+        super().__init__()
+        raise ValueError("no me apetece")
+
+
+class _ForwardFails(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lineal = nn.Linear(3072, 10)
+
+    def forward(self, x):
+        return self.lineal(x.flatten(1)) + {}["sesgo"]
+
+
+def test_a_checker_bug_does_not_blame_the_learner():
+    feedback = _BuggyFlatPosition().evaluate(_solve(FlatPosition()))
+    assert feedback.status == "sin comprobar" and not feedback.correct
+    assert feedback.message.startswith(f"{CHECKER_FAILURE} (KeyError: 'caso'): no es culpa tuya")
+    assert str(feedback).startswith("⚠️") and "⚠️" in feedback._repr_html_()
+    feedback = _BuggyNameFlatPosition().evaluate(_solve(FlatPosition()))
+    assert feedback.message.startswith(f"{CHECKER_FAILURE} (NameError: ")
+    assert "¿está bien escrito?" not in feedback.message
+
+
+def test_a_checker_bug_in_a_real_exercise_does_not_blame_the_learner(monkeypatch):
+    def broken():
+        raise RuntimeError("datos del ejercicio rotos")
+
+    monkeypatch.setattr(ex.lesson02, "exercise_batch", broken)
+    feedback = BuildMLP().evaluate(_solve(BuildMLP()))
+    assert feedback.status == "sin comprobar"
+    assert f"{CHECKER_FAILURE} (RuntimeError: datos del ejercicio rotos): no es culpa tuya" in feedback.message
+    monkeypatch.setattr(ex.lesson03, "_close", lambda *args: {}["tolerancia"])
+    feedback = InitialLoss().evaluate(math.log(10))
+    assert feedback.message.startswith(f"{CHECKER_FAILURE} (KeyError: 'tolerancia'): no es culpa tuya")
+
+
+LEARNER_ERRORS = [
+    (FlatPosition, lambda c, h, w, forma: c / 0, "ZeroDivisionError: division by zero"),
+    (ClassProbability, lambda salida, k: [][k], "IndexError: list index out of range"),
+    (TrainingStep, lambda *args: int("uno"), "ValueError: invalid literal for int() with base 10: 'uno'"),
+    (FreezeBackbone, lambda modelo: modelo.cabeza, "AttributeError: 'ResNet' object has no attribute 'cabeza'"),
+    (FixForward, _InitFails, "ValueError: no me apetece"),
+    (FixForward, _ForwardFails, "KeyError: 'sesgo'"),
+    (
+        BuildMLP,
+        nn.Sequential(nn.Linear(3072, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10)),
+        "RuntimeError: mat1 and mat2 shapes cannot be multiplied",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("kind", "answer", "fragment"),
+    LEARNER_ERRORS,
+    ids=[f"{k.__name__}-{i}" for i, (k, _, _) in enumerate(LEARNER_ERRORS)],
+)
+def test_an_error_in_the_learner_code_is_reported_as_theirs(kind, answer, fragment):
+    feedback = kind().evaluate(answer)
+    assert feedback.status == "incorrecto"
+    assert feedback.message.startswith(f"al ejecutar tu respuesta saltó un error: {fragment}"), feedback.message
+    assert CHECKER_FAILURE not in feedback.message
+
+
+def test_wrong_types_are_the_learner_s_not_a_checker_failure():
+    feedback = LogitsToNames().evaluate(3)
+    assert "se esperaba una lista de nombres" in feedback.message and feedback.status == "incorrecto"
+    model = models.mobilenet_v3_small(weights=None)
+    model.classifier = nn.Linear(576, 10)
+    assert "has sustituido todo `classifier` por Linear" in ReplaceHead().evaluate(model).message
+
+    class _Tuple(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lineal = nn.Linear(3072, 10)
+
+        def forward(self, x):
+            return (self.lineal(x.flatten(1)),)
+
+    assert "forward debe devolver un tensor, pero devolvió tuple" in FixForward().evaluate(_Tuple).message
+
+
+# --- Ideas equivocadas frecuentes ---------------------------------------------------------------------------
+
+LOGITS_EXPLANATION = (
+    "El modelo debe devolver los logits, la salida de la última nn.Linear tal cual, porque nn.CrossEntropyLoss, la "
+    "pérdida con la que se entrena, ya aplica softmax por dentro"
+)
+
+
+class _MLPSoftmaxInForward(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.flatten = nn.Flatten()
+        self.layers = nn.Sequential(nn.Linear(3072, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+    def forward(self, x):
+        return torch.softmax(self.layers(self.flatten(x)), dim=1)
+
+
+SMALL_MLP = (nn.Linear(3072, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), nn.Linear(128, 10))
+
+
+@pytest.mark.parametrize(
+    ("answer", "start"),
+    [
+        (
+            _mlp(*SMALL_MLP, nn.Softmax(dim=1)),
+            "tu modelo termina en nn.Softmax, así que devuelve probabilidades y no logits.",
+        ),
+        (
+            _mlp(*SMALL_MLP, nn.LogSoftmax(dim=1)),
+            "tu modelo termina en nn.LogSoftmax, así que devuelve logaritmos de probabilidades y no logits.",
+        ),
+        (_MLPSoftmaxInForward(), "tu modelo devuelve probabilidades y no logits: ¿aplicas softmax en forward?"),
+    ],
+    ids=["Softmax", "LogSoftmax", "softmax-en-forward"],
+)
+def test_an_mlp_that_returns_probabilities_is_not_correct(answer, start):
+    feedback = BuildMLP().evaluate(answer)
+    assert feedback.status == "incorrecto"
+    assert feedback.message.startswith(start), feedback.message
+    assert LOGITS_EXPLANATION in feedback.message
+
+
+def _step_with_softmax(modelo, imagenes, etiquetas, optimizador, funcion_perdida):
+    optimizador.zero_grad()
+    perdida = funcion_perdida(torch.softmax(modelo(imagenes), dim=1), etiquetas)
+    perdida.backward()
+    optimizador.step()
+    return perdida.item()
+
+
+def test_a_training_step_with_softmax_before_the_loss_is_told_so():
+    feedback = TrainingStep().evaluate(_step_with_softmax)
+    assert feedback.status == "incorrecto"
+    assert feedback.message.startswith(
+        "tras el paso 1 los pesos no son los esperados: aplicas softmax a la salida del modelo antes de "
+        "`funcion_perdida`. nn.CrossEntropyLoss ya aplica softmax por dentro y espera los logits tal cual"
+    )
+    assert "zero_grad" not in feedback.message
+    # Sin zero_grad sigue diciéndose lo suyo, y un paso correcto sin return también.
+    assert "¿olvidaste optimizador.zero_grad()?" in TrainingStep().evaluate(_step_without_zero_grad).message
+    assert (
+        TrainingStep()
+        .evaluate(_step_without_return)
+        .message.startswith(
+            "tu función no devuelve nada (le falta el `return`): añade `return perdida.item()` al final."
+        )
+    )
+
+
+def test_the_training_step_check_leaves_the_random_state_alone():
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    TrainingStep().evaluate(_step_with_softmax)
+    TrainingStep().evaluate(_solve(TrainingStep()))
+    assert torch.equal(torch.rand(3), expected)
+
+
+# --- Los nombres en español, con tilde y sin ella ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ALL, ids=lambda k: k.__name__)
+def test_accented_aliases_work(kind, capsys):
+    exercise = kind()
+    exercise.solución()
+    out = capsys.readouterr().out
+    assert "📖" in out and "una forma de resolverlo es esta:" in out and exercise.solution in out
+    assert exercise.solución == exercise.solucion == exercise.show_solution
+    assert exercise.pista == exercise.show_hint and exercise.comprobar == exercise.check
+    # Escrita con la tilde como carácter aparte (o + ´), Python normaliza el nombre y también funciona.
+    namespace = {"ejercicio": exercise}
+    exec("metodo = ejercicio.solucio\u0301n", namespace)
+    assert namespace["metodo"] == exercise.show_solution

@@ -8,7 +8,7 @@ en un módulo por lección). En el cuaderno::
     ejercicio1 = FlatPosition()
     ejercicio1.comprobar()   # mira la variable del cuaderno
     ejercicio1.pista()
-    ejercicio1.solucion()
+    ejercicio1.solución()   # o solucion(), sin tilde
 
 Los ejercicios que piden una función o una clase traen su esqueleto en ``skeleton``: es el código de la
 celda del cuaderno, y mientras siga sin tocar la comprobación dice que todavía no hay respuesta.

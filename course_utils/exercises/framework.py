@@ -14,16 +14,19 @@ equivocada sino como «todavía no has escrito el cuerpo».
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dis
 import functools
 import html
+import math
 import re
 import sys
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from IPython.display import display
 from torch import nn
@@ -46,7 +49,7 @@ class NotAttempted(Exception):
 class Feedback:
     """Resultado de una comprobación, que se ve bien en JupyterLab y como texto plano."""
 
-    status: str  # "correcto", "incorrecto", "sin intentar", "pista" o "solución"
+    status: str  # "correcto", "incorrecto", "sin intentar", "sin comprobar" (falló el corrector), "pista" o "solución"
     title: str
     message: str
     code: str = ""
@@ -59,6 +62,7 @@ class Feedback:
         "correcto": "✅",
         "incorrecto": "❌",
         "sin intentar": "✏️",
+        "sin comprobar": "⚠️",
         "pista": "💡",
         "solución": "📖",
     }
@@ -66,6 +70,7 @@ class Feedback:
         "correcto": "#1a7f37",
         "incorrecto": "#cf222e",
         "sin intentar": "#6e7781",
+        "sin comprobar": "#bc4c00",
         "pista": "#9a6700",
         "solución": "#0969da",
     }
@@ -102,7 +107,13 @@ class Exercise:
         raise NotImplementedError
 
     def evaluate(self, answer: Any) -> Feedback:
-        """Comprueba una respuesta y devuelve el veredicto, sin mostrarlo."""
+        """Comprueba una respuesta y devuelve el veredicto, sin mostrarlo (nunca lanza una excepción)."""
+        try:
+            return self._evaluate(answer)
+        except Exception as error:  # noqa: BLE001 - un fallo del corrector no debe llegar al alumno como traza
+            return self._checker_failure(error)
+
+    def _evaluate(self, answer: Any) -> Feedback:
         if answer is None or answer is Ellipsis:
             return self._blank()
         if self.skeleton:
@@ -117,22 +128,19 @@ class Exercise:
             return self._blank()
         except WrongAnswer as wrong:
             return Feedback("incorrecto", self.title, str(wrong))
-        except NameError as error:
-            if not getattr(error, "name", None):
-                return Feedback(
-                    "incorrecto", self.title, f"al ejecutar tu respuesta saltó un error: NameError: {error}"
-                )
-            message = (
-                f"al ejecutar tu respuesta saltó un error: NameError: {error}. Tu código usa `{error.name}`, pero "
-                "ese nombre no existe: ¿está bien escrito? ¿Has ejecutado antes la celda que lo define?"
-            )
-            return Feedback("incorrecto", self.title, message)
         except Exception as error:  # noqa: BLE001 - el código del alumno puede fallar de cualquier forma
-            message = f"al ejecutar tu respuesta saltó un error: {type(error).__name__}: {error}"
-            if isinstance(error, AttributeError | TypeError) and "'ellipsis'" in str(error):
-                message = f"{message}. Tu código usa un `...` del esqueleto como si fuera un valor: {_PLACEHOLDER_LEFT}"
-            return Feedback("incorrecto", self.title, message)
+            if not _raised_by_learner(error):
+                raise  # un error del propio corrector: lo explica evaluate
+            return Feedback("incorrecto", self.title, _learner_error_message(error))
         return Feedback("correcto", self.title, f"¡Correcto! {note}" if note else "¡Correcto!")
+
+    def _checker_failure(self, error: Exception) -> Feedback:
+        message = (
+            f"no he podido comprobar tu respuesta ({type(error).__name__}: {error}): no es culpa tuya, sino un fallo "
+            "del propio ejercicio. Si crees que tu respuesta está bien, sigue adelante y avisa a quien imparte el "
+            "curso; si no, `pista()` puede ayudarte."
+        )
+        return Feedback("sin comprobar", self.title, message)
 
     def _blank(self) -> Feedback:
         message = f"todavía no has respondido: completa `{self.variable}` y vuelve a comprobar."
@@ -166,20 +174,59 @@ class Exercise:
         """Muestra una solución."""
         display(Feedback("solución", self.title, "una forma de resolverlo es esta:", self.solution))
 
-    # Los nombres en español que usan los cuadernos.
+    # Los nombres en español que usan los cuadernos (con tilde y sin ella, por si el teclado no la tiene).
     comprobar = check
     pista = show_hint
+    solución = show_solution
     solucion = show_solution
 
 
+def _learner_error_message(error: Exception) -> str:
+    """Un error que saltó en el código del alumno, explicado en español con su tipo y su mensaje."""
+    message = f"al ejecutar tu respuesta saltó un error: {type(error).__name__}: {error}"
+    if isinstance(error, NameError) and getattr(error, "name", None):
+        return (
+            f"{message}. Tu código usa `{error.name}`, pero ese nombre no existe: ¿está bien escrito? ¿Has "
+            "ejecutado antes la celda que lo define?"
+        )
+    if isinstance(error, AttributeError | TypeError) and "'ellipsis'" in str(error):
+        return f"{message}. Tu código usa un `...` del esqueleto como si fuera un valor: {_PLACEHOLDER_LEFT}"
+    return message
+
+
 # --- Ayudas para comprobar respuestas ---------------------------------------------------------------------
+
+
+_LEARNER_MARK = "_course_utils_raised_by_learner"
+
+
+@contextlib.contextmanager
+def _learner_code() -> Iterator[None]:
+    """Envuelve cada llamada al código del alumno (su función, su clase, el forward de su modelo).
+
+    Un error que salte dentro es del alumno y se le explica como tal; cualquier otro que llegue a ``evaluate``
+    es un fallo del corrector, y el mensaje no le echa la culpa.
+    """
+    try:
+        yield
+    except (WrongAnswer, NotAttempted):
+        raise
+    except Exception as error:
+        with contextlib.suppress(AttributeError, TypeError):
+            setattr(error, _LEARNER_MARK, True)
+        raise
+
+
+def _raised_by_learner(error: BaseException) -> bool:
+    return bool(getattr(error, _LEARNER_MARK, False))
 
 
 def _call(function: Callable, *args: Any, returns: str = "…") -> Any:
     """Llama a la función del alumno; si no devuelve nada (None), lo dice y sugiere el ``return`` que falta."""
     if not callable(function):
         raise WrongAnswer(f"se esperaba una función, pero `{function!r}` es de tipo {type(function).__name__}.")
-    result = function(*args)
+    with _learner_code():
+        result = function(*args)
     if result is None:
         raise WrongAnswer(f"tu función no devuelve nada (le falta el `return`): añade `return {returns}` al final.")
     if result is Ellipsis or isinstance(result, tuple | list) and any(value is Ellipsis for value in result):
@@ -187,15 +234,77 @@ def _call(function: Callable, *args: Any, returns: str = "…") -> Any:
     return result
 
 
-def _number(answer: Any, wanted: str = "un número", integer: bool = False) -> int | float:
-    """La respuesta como número de Python; acepta también un tensor de un solo elemento."""
-    if isinstance(answer, torch.Tensor):
-        if answer.numel() != 1:
-            raise WrongAnswer(f"es un tensor de forma {tuple(answer.shape)}: se esperaba un solo número.")
-        answer = answer.item()
-    if isinstance(answer, bool) or not isinstance(answer, int if integer else (int, float)):
-        raise WrongAnswer(f"se esperaba {wanted}, pero es de tipo {type(answer).__name__}.")
-    return answer
+def _scalar(value: Any) -> int | float | None:
+    """Un solo número como ``int`` o ``float`` de Python, o None si no lo es.
+
+    Cuentan como números los de Python, los escalares de NumPy (np.float32, np.int64…) y los arrays y tensores
+    de cero dimensiones (``np.array(0.5)``, ``torch.tensor(0.5)``). Un tensor de forma [1] no: conserva un eje,
+    y se avisa con ``_number`` para que el alumno saque el número con ``.item()``. Los booleanos tampoco.
+    """
+    if isinstance(value, torch.Tensor):
+        if value.dim() != 0 or value.dtype == torch.bool or value.is_complex():
+            return None
+        return value.item()
+    if isinstance(value, np.ndarray):
+        if value.ndim != 0:
+            return None
+        value = value[()]
+    if isinstance(value, np.integer | np.floating):
+        return value.item()
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+def _not_finite(value: float, context: str = "") -> WrongAnswer:
+    """El error para nan, inf o -inf, que nunca son una respuesta correcta.
+
+    ``context`` es una frase como «`f(1)` devolvió nan», para las respuestas que son funciones.
+    """
+    name = "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    where = f"{context}, y " if context else ""
+    return WrongAnswer(
+        f"tu respuesta no es un número finito ({name}): {where}un valor así sale de cuentas como 0/0, log(0) o un "
+        "número demasiado grande, así que nunca es la respuesta. Revisa el cálculo."
+    )
+
+
+def _number(answer: Any, wanted: str = "un número", integer: bool = False, context: str = "") -> int | float:
+    """La respuesta como número finito de Python (acepta escalares de NumPy y tensores sin dimensiones).
+
+    ``context`` (por ejemplo, «`f(1)` devolvió nan») se añade al mensaje cuando el número no es finito.
+    """
+    if isinstance(answer, torch.Tensor | np.ndarray) and answer.ndim != 0:
+        shape = tuple(answer.shape)
+        kind = "un tensor" if isinstance(answer, torch.Tensor) else "un array de NumPy"
+        if math.prod(shape) == 1:
+            raise WrongAnswer(
+                f"es {kind} de forma {shape}, que todavía conserva un eje: se esperaba un solo número. Sácalo con "
+                "`.item()`."
+            )
+        raise WrongAnswer(f"es {kind} de forma {shape}: se esperaba un solo número.")
+    number = _scalar(answer)
+    if number is None:
+        raise WrongAnswer(f"se esperaba {wanted}, pero es de tipo {_type_name(answer)}.")
+    if isinstance(number, float) and not math.isfinite(number):
+        raise _not_finite(number, context)
+    if integer and not isinstance(number, int):
+        raise WrongAnswer(f"se esperaba {wanted}, pero es de tipo {_type_name(answer)}.")
+    return number
+
+
+def _close(answer: Any, expected: float, tol: float) -> bool:
+    """¿``answer`` está a menos de ``tol`` de ``expected``? Un valor no finito (nan, inf) lanza WrongAnswer.
+
+    Toda comparación numérica pasa por aquí: con ``abs(answer - expected) > tol``, nan nunca es «mayor» y se
+    daría por buena.
+    """
+    number = _number(answer)
+    return math.isfinite(number - expected) and abs(number - expected) <= tol
 
 
 def _format(value: Any) -> str:

@@ -6,13 +6,13 @@ forma (C, H, W), así que no basta con copiar los números 1024 y 32 de la lecci
 
 from __future__ import annotations
 
-import operator
+import math
 from collections.abc import Callable
 from typing import Any
 
 import torch
 
-from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _format
+from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _format, _not_finite, _scalar
 from course_utils.formatting import format_number
 
 Shape = tuple[int, int, int]
@@ -35,16 +35,16 @@ def _unflat(index: int, shape: Shape) -> tuple[int, int, int]:
     return c, h, w
 
 
-def _integer(value: Any) -> int | None:
-    """El valor como entero, o None si no lo es (un float, un tensor de varios elementos…)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_floating_point():
-        return int(value.item())
-    try:
-        return operator.index(value)
-    except TypeError:
-        return None
+def _integer(value: Any, call: str = "") -> int | None:
+    """El valor como entero, o None si no lo es (un float, un tensor de varios elementos…).
+
+    Acepta los mismos números que el resto de ejercicios (escalares de NumPy, tensores sin dimensiones); un
+    valor no finito (nan, inf) lanza WrongAnswer con su propio mensaje.
+    """
+    number = _scalar(value)
+    if isinstance(number, float) and not math.isfinite(number):
+        raise _not_finite(number, f"{call} devolvió {number}" if call else "")
+    return number if isinstance(number, int) else None
 
 
 class FlatPosition(Exercise):
@@ -121,14 +121,15 @@ class FlatPosition(Exercise):
         found = [_call(answer, c, h, w, shape, returns="posicion") for shape, (c, h, w) in self.cases]
         for (shape, (c, h, w)), value in zip(self.cases, found, strict=True):
             expected = _flat(c, h, w, shape)
-            number = _integer(value)
+            call = f"`posicion_plana({c}, {h}, {w}, {shape})`"
+            number = _integer(value, call)
             if number == expected:
                 continue
-            call = f"`posicion_plana({c}, {h}, {w}, {shape})`"
             if number is None:
-                if isinstance(value, float) and value == expected:
+                decimal = _scalar(value)
+                if isinstance(decimal, float) and decimal == expected:
                     raise WrongAnswer(
-                        f"{call} devolvió {_format(value)}, un número decimal (float): una posición es un entero. "
+                        f"{call} devolvió {_format(decimal)}, un número decimal (float): una posición es un entero. "
                         "¿Has usado / en vez de //, o algún número decimal?"
                     )
                 raise WrongAnswer(f"{call} devolvió `{value!r}`: se esperaba un número entero, la posición.")
@@ -222,7 +223,7 @@ class UnflatPosition(Exercise):
             call = f"`de_vuelta({index}, {shape})`"
             if not isinstance(value, tuple | list) or len(value) != 3:
                 raise WrongAnswer(f"{call} devolvió `{value!r}`: se esperaban tres números, (c, h, w).")
-            numbers = tuple(_integer(v) for v in value)
+            numbers = tuple(_integer(v, call) for v in value)
             if numbers == expected:
                 continue
             if None in numbers:
@@ -289,7 +290,7 @@ class FlattenBatch(Exercise):
                 f"la forma es `{shape}`, pero se esperaba `{tuple(expected.shape)}`: una fila de "
                 f"{format_number(per_image)} números (3·64·64) por cada una de las {images} imágenes."
             )
-        if not torch.equal(answer, expected):
+        if not torch.equal(answer.detach().cpu(), expected):
             raise WrongAnswer(
                 "la forma es correcta, pero los números no están en el orden de torch.flatten: ¿has cambiado el "
                 "orden de las dimensiones (permute o transpose) antes de aplanar?"

@@ -9,7 +9,16 @@ import torch
 from torch import nn
 
 from course_utils.data import CLASSES_EN, CLASSES_ES
-from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _format, _number
+from course_utils.exercises.framework import (
+    Exercise,
+    WrongAnswer,
+    _call,
+    _close,
+    _format,
+    _learner_code,
+    _number,
+    _scalar,
+)
 from course_utils.formatting import format_number
 
 
@@ -76,11 +85,37 @@ class BuildMLP(Exercise):
                 "capas lineales equivalen a una sola."
             )
         batch = exercise_batch()[:4]
-        output = answer(batch)
+        with _learner_code():
+            output = answer(batch)
         if output is None:
             raise WrongAnswer("forward no devuelve nada (le falta el `return`): devuelve la salida de la última capa.")
+        if not isinstance(output, torch.Tensor):
+            raise WrongAnswer(f"forward debe devolver un tensor, pero devolvió {type(output).__name__}.")
         if tuple(output.shape) != (4, 10):
             raise WrongAnswer(f"con un lote (4, 3, 32, 32) la salida tiene forma {tuple(output.shape)}, no (4, 10).")
+        self._check_logits(answer, output.detach())
+
+    @staticmethod
+    def _check_logits(model: nn.Module, output: torch.Tensor) -> None:
+        """El modelo debe devolver logits: ni nn.Softmax al final ni softmax en forward."""
+        layers = [m for m in model.modules() if isinstance(m, nn.Softmax | nn.LogSoftmax | nn.Softmax2d)]
+        ones = torch.ones(len(output))
+        probabilities = bool((output >= 0).all()) and torch.allclose(output.sum(dim=1), ones, atol=1e-4)
+        log_probabilities = bool((output <= 0).all()) and torch.allclose(output.exp().sum(dim=1), ones, atol=1e-4)
+        if not (layers or probabilities or log_probabilities):
+            return
+        logarithms = isinstance(layers[-1], nn.LogSoftmax) if layers else not probabilities
+        what = "logaritmos de probabilidades" if logarithms else "probabilidades"
+        if layers:
+            found = f"tu modelo termina en nn.{type(layers[-1]).__name__}, así que devuelve {what} y no logits."
+        else:
+            found = f"tu modelo devuelve {what} y no logits: ¿aplicas softmax en forward?"
+        raise WrongAnswer(
+            f"{found} El modelo debe devolver los logits, la salida de la última nn.Linear tal cual, porque "
+            "nn.CrossEntropyLoss, la pérdida con la que se entrena, ya aplica softmax por dentro: con otro softmax "
+            "delante, la red aprende mucho peor. Quítalo del modelo; si quieres ver probabilidades, aplica "
+            "torch.softmax(salida, dim=1) fuera, al predecir."
+        )
 
 
 def exercise_logits() -> torch.Tensor:
@@ -99,6 +134,10 @@ class LogitsToNames(Exercise):
         expected = [CLASSES_ES[i] for i in logits.argmax(1).tolist()]
         if isinstance(answer, torch.Tensor):
             raise WrongAnswer("es un tensor de índices: convierte cada índice en su nombre con CLASSES_ES.")
+        if not isinstance(answer, list | tuple):
+            raise WrongAnswer(
+                f"se esperaba una lista de nombres, como ['gato', 'barco', …], pero es de tipo {type(answer).__name__}."
+            )
         answer = list(answer)
         if len(answer) == 10 and len(expected) != 10:
             raise WrongAnswer(
@@ -159,11 +198,13 @@ class FixForward(Exercise):
     def verify(self, answer: type) -> None:
         if not (isinstance(answer, type) and issubclass(answer, nn.Module)):
             raise WrongAnswer("se esperaba la clase RedArreglada (una subclase de nn.Module), sin instanciar.")
-        model = answer()
+        with _learner_code():
+            model = answer()
         batch = exercise_batch()
         original = batch.clone()
         try:
-            output = model(batch)
+            with _learner_code():
+                output = model(batch)
         except RuntimeError as error:
             raise WrongAnswer(
                 f"con un lote (8, 3, 32, 32) forward falla ({error}). ¿Sigues aplanando desde la dimensión 0? "
@@ -173,9 +214,12 @@ class FixForward(Exercise):
             raise WrongAnswer("forward modifica el tensor que recibe (¿unsqueeze_ u otra operación «_»?).")
         if output is None:
             raise WrongAnswer("forward no devuelve nada (le falta el `return`): devuelve la salida de self.lineal.")
+        if not isinstance(output, torch.Tensor):
+            raise WrongAnswer(f"forward debe devolver un tensor, pero devolvió {type(output).__name__}.")
         if tuple(output.shape) != (8, 10):
             raise WrongAnswer(f"con un lote (8, 3, 32, 32) la salida tiene forma {tuple(output.shape)}, no (8, 10).")
-        single = model(batch[:1])
+        with _learner_code():
+            single = model(batch[:1])
         if tuple(single.shape) != (1, 10):
             raise WrongAnswer(f"con un lote de una imagen la salida tiene forma {tuple(single.shape)}, no (1, 10).")
 
@@ -257,30 +301,30 @@ class ClassProbability(Exercise):
         value = self._value(found, classes, k, call)
         probabilities = torch.softmax(logits, dim=1)[0]
         expected = probabilities[k].item()
-        if abs(value - expected) < 1e-5:
+        if _close(value, expected, 1e-5):
             return
         message = (
             f"{call} devolvió {_format(value)}, pero la probabilidad de la clase {k} es {format_number(expected, 4)}."
         )
-        if abs(value - logits[0, k].item()) < 1e-5:
+        if _close(value, logits[0, k].item(), 1e-5):
             raise WrongAnswer(
                 f"{message} Has devuelto un logit: aplica softmax, torch.softmax(salida, dim=1), para convertir los "
                 "logits en probabilidades."
             )
-        if abs(value - 1.0) < 1e-5:
+        if _close(value, 1.0, 1e-5):
             raise WrongAnswer(
                 f"{message} softmax con dim=0 normaliza cada columna y, con una sola imagen, todo vale 1. Usa "
                 "dim=1, la dimensión de las clases."
             )
-        if abs(value - torch.log_softmax(logits, dim=1)[0, k].item()) < 1e-5:
+        if _close(value, torch.log_softmax(logits, dim=1)[0, k].item(), 1e-5):
             raise WrongAnswer(f"{message} Es el logaritmo de la probabilidad (log_softmax): usa softmax.")
-        if abs(value - torch.sigmoid(logits[0, k]).item()) < 1e-5:
+        if _close(value, torch.sigmoid(logits[0, k]).item(), 1e-5):
             raise WrongAnswer(
                 f"{message} Es la sigmoide del logit: para repartir la probabilidad entre todas las clases, usa "
                 "softmax."
             )
         for other in range(classes):
-            if abs(value - probabilities[other].item()) < 1e-5:
+            if _close(value, probabilities[other].item(), 1e-5):
                 raise WrongAnswer(
                     f"{message} Es la probabilidad de la clase {other}: usa el argumento k, no un número fijo."
                 )
@@ -289,28 +333,27 @@ class ClassProbability(Exercise):
     @staticmethod
     def _value(found: Any, classes: int, k: int, call: str) -> float:
         """El número que devolvió la función, o un mensaje concreto si no es un solo número."""
-        if isinstance(found, torch.Tensor):
+        if isinstance(found, torch.Tensor) and found.dim() != 0:
             shape = tuple(found.shape)
-            if found.numel() != 1 or found.dim() != 0:
-                if shape == (classes,) and k == 0:
-                    raise WrongAnswer(
-                        f"{call} devolvió un tensor de forma {shape}, la fila entera: `salida[0]` elige la imagen 0 "
-                        "del lote, no la clase 0 (por eso no da error). Usa `salida[0, k]` o `salida.squeeze(0)[k]`."
-                    )
-                if shape == (classes,):
-                    raise WrongAnswer(
-                        f"{call} devolvió un tensor de forma {shape}, con todas las clases: quédate solo con la k."
-                    )
-                if shape == (1,):
-                    raise WrongAnswer(
-                        f"{call} devolvió un tensor de forma (1,), que conserva el eje del lote (¿`salida[:, k]`?): "
-                        "usa `salida[0, k]` para quedarte con un solo número."
-                    )
+            if shape == (classes,) and k == 0:
                 raise WrongAnswer(
-                    f"{call} devolvió un tensor de forma {shape}: se esperaba un solo número, un float de Python o "
-                    "un tensor sin dimensiones."
+                    f"{call} devolvió un tensor de forma {shape}, la fila entera: `salida[0]` elige la imagen 0 "
+                    "del lote, no la clase 0 (por eso no da error). Usa `salida[0, k]` o `salida.squeeze(0)[k]`."
                 )
-            return float(found.item())
-        if isinstance(found, bool) or not isinstance(found, int | float):
+            if shape == (classes,):
+                raise WrongAnswer(
+                    f"{call} devolvió un tensor de forma {shape}, con todas las clases: quédate solo con la k."
+                )
+            if shape == (1,):
+                raise WrongAnswer(
+                    f"{call} devolvió un tensor de forma (1,), que conserva el eje del lote (¿`salida[:, k]`?): "
+                    "usa `salida[0, k]` para quedarte con un solo número."
+                )
+            raise WrongAnswer(
+                f"{call} devolvió un tensor de forma {shape}: se esperaba un solo número, un float de Python o "
+                "un tensor sin dimensiones."
+            )
+        number = _scalar(found)
+        if number is None:
             raise WrongAnswer(f"{call} devolvió `{found!r}`: se esperaba un número, la probabilidad de la clase {k}.")
-        return float(found)
+        return float(_number(number, context=f"{call} devolvió {number}"))

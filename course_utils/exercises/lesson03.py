@@ -8,7 +8,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _format, _number
+from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _close, _format, _number, _scalar
 from course_utils.formatting import format_number, format_percent
 
 
@@ -28,7 +28,7 @@ class Accuracy(Exercise):
         logits, labels = exercise_predictions()
         expected = (logits.argmax(1) == labels).float().mean().item()
         answer = _number(answer, "un número entre 0 y 1")
-        if abs(answer - 100 * expected) < 1e-4 and expected > 0:
+        if expected > 0 and _close(answer, 100 * expected, 1e-4):
             raise WrongAnswer(
                 f"{_format(answer)} es un porcentaje: se esperaba la fracción, {_format(expected)} (un "
                 f"{format_percent(expected)} de aciertos)."
@@ -36,7 +36,7 @@ class Accuracy(Exercise):
         hits = (logits.argmax(1) == labels).sum().item()
         if answer == hits and hits != expected:
             raise WrongAnswer(f"{_format(answer)} es el número de aciertos: divídelo entre las {len(labels)} imágenes.")
-        if abs(answer - expected) > 1e-6:
+        if not _close(answer, expected, 1e-6):
             raise WrongAnswer(
                 f"tu exactitud es {format_number(answer, 4)}, pero la del lote es {format_number(expected, 4)}."
             )
@@ -51,22 +51,22 @@ class InitialLoss(Exercise):
     def verify(self, answer: float) -> None:
         answer = _number(answer)
         expected = format_number(math.log(10), 4)
-        if abs(answer - 1.0) < 1e-6:
+        if _close(answer, 1.0, 1e-6):
             raise WrongAnswer(
                 f"1 sería el logaritmo en base 10; la entropía cruzada usa el logaritmo natural: ln(10) ≈ {expected}."
             )
-        if abs(answer - math.log2(10)) < 1e-3:
+        if _close(answer, math.log2(10), 1e-3):
             raise WrongAnswer(
                 f"{_format(answer)} es el logaritmo en base 2; la entropía cruzada usa el logaritmo natural: "
                 f"ln(10) ≈ {expected}."
             )
-        if abs(answer - 0.1) < 1e-6:
+        if _close(answer, 0.1, 1e-6):
             raise WrongAnswer("0,1 es la probabilidad de cada clase, no la pérdida: la pérdida es −log(1/10).")
-        if abs(answer + math.log(10)) < 1e-3:
+        if _close(answer, -math.log(10), 1e-3):
             raise WrongAnswer(
                 f"{_format(answer)} es log(1/10): la pérdida es −log(1/10), positiva. Te falta el signo menos."
             )
-        if abs(answer - math.log(10)) > 1e-3:
+        if not _close(answer, math.log(10), 1e-3):
             raise WrongAnswer(f"tu respuesta es {_format(answer)}, pero −log(1/10) ≈ {expected}.")
 
 
@@ -97,12 +97,24 @@ class TrainingStep(Exercise):
     @staticmethod
     def _setup() -> tuple[nn.Module, torch.optim.Optimizer, torch.Tensor, torch.Tensor]:
         generator = torch.Generator().manual_seed(4)
-        model = nn.Linear(6, 3)
+        model = nn.utils.skip_init(nn.Linear, 6, 3)  # los pesos se copian abajo
         with torch.no_grad():
             model.weight.copy_(torch.randn(3, 6, generator=generator))
             model.bias.zero_()
         images, labels = torch.randn(8, 6, generator=generator), torch.randint(0, 3, (8,), generator=generator)
         return model, torch.optim.SGD(model.parameters(), lr=0.5), images, labels
+
+    @staticmethod
+    def _step_from(
+        state: dict[str, torch.Tensor], images: torch.Tensor, labels: torch.Tensor, outputs: Callable
+    ) -> nn.Module:
+        """Un paso de entrenamiento desde los pesos ``state``, pasando la salida del modelo por ``outputs``."""
+        model = nn.utils.skip_init(nn.Linear, 6, 3)  # sin inicializar: no toca el generador aleatorio del alumno
+        model.load_state_dict(state)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+        nn.CrossEntropyLoss()(outputs(model(images)), labels).backward()
+        optimizer.step()
+        return model
 
     def verify(self, answer: Callable) -> None:
         reference_model, reference_optimizer, images, labels = self._setup()
@@ -110,12 +122,13 @@ class TrainingStep(Exercise):
         loss_fn = nn.CrossEntropyLoss()
         for step in (1, 2):
             before = model.weight.detach().clone()
+            state = {name: value.detach().clone() for name, value in model.state_dict().items()}
             reference_optimizer.zero_grad()
             expected = loss_fn(reference_model(images), labels)
             expected.backward()
             reference_optimizer.step()
             found = _call(answer, model, images, labels, optimizer, loss_fn, returns="perdida.item()")
-            if isinstance(found, torch.Tensor):
+            if isinstance(found, torch.Tensor) and (found.requires_grad or found.dim() != 0):
                 raise WrongAnswer(
                     "devuelves un tensor: usa perdida.item() para devolver un número de Python (así tampoco "
                     "guardas el grafo de cálculo)."
@@ -130,12 +143,21 @@ class TrainingStep(Exercise):
                     "los pesos no han cambiado: falta optimizador.step() (o lo llamas antes de backward)."
                 )
             if not torch.allclose(model.weight, reference_model.weight, atol=1e-6):
+                softmax_step = self._step_from(state, images, labels, lambda output: torch.softmax(output, dim=1))
+                if torch.allclose(model.weight, softmax_step.weight, atol=1e-6):
+                    raise WrongAnswer(
+                        f"tras el paso {step} los pesos no son los esperados: aplicas softmax a la salida del modelo "
+                        "antes de `funcion_perdida`. nn.CrossEntropyLoss ya aplica softmax por dentro y espera los "
+                        "logits tal cual: pásale `modelo(imagenes)` directamente. Con dos softmax seguidos, la "
+                        "pérdida apenas cambia y la red casi no aprende."
+                    )
                 raise WrongAnswer(
                     f"tras el paso {step} los pesos no son los esperados: ¿olvidaste optimizador.zero_grad()? "
                     "Sin él, los gradientes de un paso se suman a los del siguiente."
                 )
-            value = _number(found, "un número, la pérdida del lote")
-            if abs(value - expected.item()) > 1e-5:
+            returned = f"en el paso {step}, tu función devolvió {_scalar(found)}"
+            value = _number(found, "un número, la pérdida del lote", context=returned)
+            if not _close(value, expected.item(), 1e-5):
                 raise WrongAnswer(
                     f"devolviste {_format(value)}, pero la pérdida del paso {step} era "
                     f"{format_number(expected.item(), 4)}."

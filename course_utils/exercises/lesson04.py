@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
 from torch import nn
 
-from course_utils.exercises.framework import Exercise, WrongAnswer, _number
+from course_utils.exercises.framework import Exercise, WrongAnswer, _learner_code, _not_finite, _number, _scalar
 from course_utils.formatting import format_number
 
 
@@ -24,9 +25,15 @@ class ConvOutputShape(Exercise):
     def verify(self, answer: tuple[int, ...]) -> None:
         if isinstance(answer, torch.Tensor):
             raise WrongAnswer("es un tensor: se esperaba su forma, una tupla de enteros como (8, 3, 32, 32).")
-        if not isinstance(answer, tuple | list) or not all(isinstance(n, int) for n in answer):
+        if not isinstance(answer, tuple | list):
             raise WrongAnswer(f"se esperaba una tupla de enteros, como (8, 3, 32, 32), pero es {answer!r}.")
-        answer = tuple(answer)
+        numbers = [_scalar(n) for n in answer]
+        for number in numbers:
+            if isinstance(number, float) and not math.isfinite(number):
+                raise _not_finite(number, f"tu forma contiene {number}")
+        if not all(isinstance(n, int) for n in numbers):
+            raise WrongAnswer(f"se esperaba una tupla de enteros, como (8, 3, 32, 32), pero es {answer!r}.")
+        answer = tuple(numbers)
         if answer == self.expected[1:]:
             raise WrongAnswer(
                 f"{answer} no tiene la dimensión del lote: la capa conserva las 8 imágenes, así que la forma tiene "
@@ -134,7 +141,8 @@ class WriteResidualBlock(Exercise):
             raise WrongAnswer("se esperaba la clase MiBloque (una subclase de nn.Module), sin instanciar.")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(0)
-            block = answer(self.channels)
+            with _learner_code():
+                block = answer(self.channels)
             x = torch.randn(4, self.channels, 8, 8)
         block.eval()
         with torch.no_grad():
@@ -183,7 +191,8 @@ class WriteResidualBlock(Exercise):
     @staticmethod
     def _forward(block: nn.Module, x: torch.Tensor) -> Any:
         try:
-            output = block(x)
+            with _learner_code():
+                output = block(x)
         except RuntimeError as error:
             if "must match the size" not in str(error):
                 raise

@@ -7,7 +7,7 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _number
+from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _learner_code, _number
 from course_utils.formatting import format_number
 
 
@@ -32,6 +32,11 @@ class ReplaceHead(Exercise):
             raise WrongAnswer(
                 "MobileNetV3 no tiene fc: le has añadido una capa que nunca se usa. Su cabeza es classifier[3]."
             )
+        if not isinstance(answer.classifier, nn.Sequential):
+            raise WrongAnswer(
+                f"has sustituido todo `classifier` por {type(answer.classifier).__name__}: cambia solo su última "
+                "capa, `classifier[3]`, y deja las anteriores como estaban."
+            )
         last = answer.classifier[-1]
         if not isinstance(last, nn.Linear):
             raise WrongAnswer(f"la última capa de classifier es {type(last).__name__}, no una nn.Linear.")
@@ -44,8 +49,10 @@ class ReplaceHead(Exercise):
                 f"la cabeza recibe {format_number(last.in_features)} entradas, pero la capa anterior da 1024."
             )
         answer.eval()
-        with torch.no_grad():
+        with torch.no_grad(), _learner_code():
             output = answer(torch.rand(2, 3, 32, 32))
+        if not isinstance(output, torch.Tensor):
+            raise WrongAnswer(f"el modelo debe devolver un tensor, pero devolvió {type(output).__name__}.")
         if tuple(output.shape) != (2, 10):
             raise WrongAnswer(f"con un lote (2, 3, 32, 32) la salida es {tuple(output.shape)}, no (2, 10).")
 
@@ -101,7 +108,7 @@ class FreezeBackbone(Exercise):
         result = _call(answer, model, returns="modelo")
         if result is not model:
             raise WrongAnswer("devuelve el mismo modelo que recibes (después de congelarlo), no uno nuevo.")
-        if model.fc is not head:
+        if getattr(model, "fc", None) is not head:
             raise WrongAnswer(
                 "has cambiado la cabeza del modelo: la función solo debe congelar el tronco y dejar modelo.fc como "
                 "estaba."
