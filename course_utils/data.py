@@ -12,8 +12,8 @@ Orden de búsqueda de ``load_cifar10``:
 
 from __future__ import annotations
 
+import errno
 import hashlib
-import os
 import urllib.error
 import warnings
 from collections.abc import Sequence
@@ -27,7 +27,8 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, S
 from torchvision.datasets import CIFAR10, ImageFolder
 
 from course_utils.config import get_settings
-from course_utils.formatting import format_number
+from course_utils.files import atomic_write, set_aside
+from course_utils.formatting import format_number, format_percent
 
 CLASSES_EN = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CLASSES_ES = ("avión", "automóvil", "pájaro", "gato", "ciervo", "perro", "rana", "caballo", "barco", "camión")
@@ -45,6 +46,8 @@ SOURCES_ES = {
 }
 SYNTHETIC_SIZES = {"train": 5_000, "test": 1_000}
 _CACHE_VERSION = 1
+_CACHE_FIELDS = ("version", "images", "labels", "source", "sha256")
+_CACHE_SOURCES = ("torchvision", "imagefolder", "descarga")  # el conjunto sintético nunca se guarda
 
 
 def _count(value: object) -> str:
@@ -233,9 +236,7 @@ def _checksum(images: torch.Tensor, labels: torch.Tensor) -> str:
 
 
 def _write_cache(path: Path, images: torch.Tensor, labels: torch.Tensor, source: str) -> None:
-    """Escribe la caché de forma atómica (archivo temporal y después renombrado)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(path.name + f".{os.getpid()}.tmp")
+    """Escribe la caché de golpe (``atomic_write``): o queda entera o no queda nada nuevo."""
     payload = {
         "version": _CACHE_VERSION,
         "images": images,
@@ -243,26 +244,125 @@ def _write_cache(path: Path, images: torch.Tensor, labels: torch.Tensor, source:
         "source": source,
         "sha256": _checksum(images, labels),
     }
-    torch.save(payload, temporary)
-    os.replace(temporary, path)
+    atomic_write(path, lambda temporary: torch.save(payload, temporary), overwrite=True)
 
 
-def _read_cache(path: Path) -> tuple[torch.Tensor, torch.Tensor, str] | None:
-    """Lee la caché; si está dañada lo avisa y devuelve None para reconstruirla."""
+def _os_reason(error: OSError) -> str:
+    """El motivo de un fallo del sistema de archivos, en español."""
+    reasons = {
+        errno.EACCES: "no hay permiso de escritura",
+        errno.EPERM: "no hay permiso de escritura",
+        errno.EROFS: "el sistema de archivos es de solo lectura",
+        errno.ENOSPC: "no queda espacio en el disco",
+    }
+    return reasons.get(error.errno, f"error del sistema {errno.errorcode.get(error.errno, error.errno)}")
+
+
+_UNWRITABLE_FOLDERS: set[Path] = set()
+
+
+def _save_cache(path: Path, images: torch.Tensor, labels: torch.Tensor, source: str) -> None:
+    """Guarda la caché; si la carpeta no admite escritura, lo avisa una sola vez y sigue con los datos en memoria."""
+    try:
+        _write_cache(path, images, labels, source)
+    except OSError as error:
+        folder = path.parent
+        if folder in _UNWRITABLE_FOLDERS:
+            return
+        _UNWRITABLE_FOLDERS.add(folder)
+        warnings.warn(
+            f"No se ha podido guardar nada en la caché de {folder} ({_os_reason(error)}): uso los datos desde "
+            "la memoria y se volverán a decodificar en cada carga. Para tener caché, apunta COURSE_DATA a una "
+            "carpeta en la que se pueda escribir.",
+            stacklevel=3,
+        )
+
+
+def _describe(value: object) -> str:
+    """Qué es ``value``, en pocas palabras: el tipo y la forma de un tensor, o el tipo de lo demás."""
+    if isinstance(value, torch.Tensor):
+        return f"{str(value.dtype).removeprefix('torch.')} de forma {tuple(value.shape)}"
+    return type(value).__name__
+
+
+def _size_problem(count: int, split: str, source: str) -> str | None:
+    """Si ``count`` imágenes no cuadran con la partición: completa, salvo en un ImageFolder (puede ser menor)."""
+    expected = SPLIT_SIZES[split]
+    if (0 < count <= expected) if source == "imagefolder" else count == expected:
+        return None
+    limit = "hasta " if source == "imagefolder" else ""
+    return (
+        f"tiene {format_number(count)} imágenes y la partición de {SPLIT_NAMES_ES[split]} debe tener "
+        f"{limit}{format_number(expected)} (origen: {SOURCES_ES[source]})"
+    )
+
+
+def _tensors_problem(images: object, labels: object, split: str, source: str) -> str | None:
+    """Qué falla (en español) en las imágenes y etiquetas de una caché, o None si están bien."""
+    is_tensor = isinstance(images, torch.Tensor)
+    if not is_tensor or images.dtype != torch.uint8 or images.ndim != 4 or images.shape[1:] != (3, 32, 32):
+        return f"las imágenes deben ser uint8 de forma (N, 3, 32, 32), pero son {_describe(images)}"
+    if not isinstance(labels, torch.Tensor) or labels.dtype != torch.int64 or labels.ndim != 1:
+        return f"las etiquetas deben ser int64 de forma (N,), pero son {_describe(labels)}"
+    if len(labels) != len(images):
+        return f"hay {format_number(len(images))} imágenes pero {format_number(len(labels))} etiquetas"
+    if (problem := _size_problem(len(labels), split, source)) is not None:
+        return problem
+    low, high = int(labels.min()), int(labels.max())
+    if low < 0 or high > 9:
+        return f"hay etiquetas fuera de 0–9 (van de {format_number(low)} a {format_number(high)})"
+    return None
+
+
+def _cache_problem(payload: object, split: str) -> str | None:
+    """Por qué ``payload`` no sirve como caché de ``split`` (en español), o None si está íntegra."""
+    if not isinstance(payload, dict):
+        return f"contiene {type(payload).__name__} en vez de un diccionario"
+    missing = [field for field in _CACHE_FIELDS if field not in payload]
+    if missing:
+        return f"le faltan los campos {', '.join(missing)}"
+    version, source, digest = payload["version"], payload["source"], payload["sha256"]
+    if type(version) is not int or version != _CACHE_VERSION:
+        return f"es de la versión {version!r} y el curso usa la {_CACHE_VERSION}"
+    if not isinstance(source, str) or source not in _CACHE_SOURCES:
+        shown = repr(source) if isinstance(source, str) else _describe(source)
+        return f"su origen ({shown}) no es una fuente del curso"
+    images, labels = payload["images"], payload["labels"]
+    if (problem := _tensors_problem(images, labels, split, source)) is not None:
+        return problem
+    if not isinstance(digest, str) or _checksum(images, labels) != digest:
+        return "la suma de verificación no coincide"
+    return None
+
+
+def _set_cache_aside(path: Path, problem: str) -> None:
+    """Aparta (renombra, no borra) una caché inservible y avisa en español con el archivo y el motivo."""
+    try:
+        where = f"la aparto como {set_aside(path).name}"
+    except OSError as error:
+        where = f"no se ha podido apartar ({_os_reason(error)})"
+    warnings.warn(
+        f"La caché {path} está dañada o incompleta: {problem}; {where} y la reconstruyo desde los datos originales.",
+        stacklevel=4,
+    )
+
+
+def _read_cache(path: Path, split: str) -> tuple[torch.Tensor, torch.Tensor, str] | None:
+    """Lee y valida la caché de ``split``; si no sirve, la aparta, lo avisa y devuelve None para reconstruirla."""
     if not path.exists():
         return None
     try:
-        payload = torch.load(path, weights_only=True)
-        images, labels = payload["images"], payload["labels"]
-        if payload.get("version") != _CACHE_VERSION or _checksum(images, labels) != payload["sha256"]:
-            raise ValueError("la suma de verificación no coincide")
+        with warnings.catch_warnings():  # los avisos en inglés de torch.load sobran: el curso da el suyo
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)  # nunca ejecuta código del archivo
     except Exception as error:  # noqa: BLE001 - cualquier fallo de lectura significa caché inservible
-        warnings.warn(
-            f"La caché {path.name} está dañada o incompleta ({error}); la reconstruyo desde los datos originales.",
-            stacklevel=3,
-        )
+        problem = f"no se puede leer como caché del curso ({type(error).__name__})"
+    else:
+        problem = _cache_problem(payload, split)
+    if problem is not None:
+        _set_cache_aside(path, problem)
         return None
-    return images, labels, payload["source"]
+    return payload["images"], payload["labels"], payload["source"]
 
 
 def _from_torchvision(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -317,12 +417,62 @@ def load_imagefolder(root: Path, split: str) -> tuple[torch.Tensor, torch.Tensor
         )
     dataset = ImageFolder(str(folder))
     images = np.empty((len(dataset.samples), 32, 32, 3), dtype=np.uint8)
+    bad = []
     for index, (path, _) in enumerate(dataset.samples):
+        decoded = _read_image(Path(path))
+        if decoded is None:
+            bad.append(index)
+        else:
+            images[index] = decoded
+    targets = torch.tensor(dataset.targets)
+    if bad:
+        keep = _skip_unreadable(folder, [Path(dataset.samples[i][0]) for i in bad], targets, bad)
+        return _from_numpy_hwc(images[keep.numpy()]), targets[keep]
+    return _from_numpy_hwc(images), targets
+
+
+_MAX_UNREADABLE = 0.01  # más de un 1 % de imágenes ilegibles deja la partición inservible
+_NAMED_UNREADABLE = 5  # cuántos archivos ilegibles se nombran, uno a uno
+
+
+def _read_image(path: Path) -> np.ndarray | None:
+    """Los píxeles RGB (32, 32, 3) de ``path``, o None si el archivo está truncado o no es una imagen."""
+    try:
         with Image.open(path) as image:
-            if image.size != (32, 32):
-                raise ValueError(f"Se esperaban imágenes de 32×32, pero {Path(path).name} mide {image.size}.")
-            images[index] = np.asarray(image.convert("RGB"))
-    return _from_numpy_hwc(images), torch.tensor(dataset.targets)
+            size = image.size
+            if size == (32, 32):
+                return np.asarray(image.convert("RGB"))
+    except (OSError, SyntaxError, ValueError):  # lo que lanza PIL con un archivo truncado o que no es imagen
+        return None
+    raise ValueError(f"Se esperaban imágenes de 32×32, pero {path.name} mide {size}.")
+
+
+def _unreadable(count: int) -> str:
+    """«1 imagen ilegible» o «N imágenes ilegibles», con el número en español."""
+    return "1 imagen ilegible" if count == 1 else f"{format_number(count)} imágenes ilegibles"
+
+
+def _skip_unreadable(folder: Path, paths: list[Path], targets: torch.Tensor, bad: list[int]) -> torch.Tensor:
+    """Avisa de cada imagen ilegible y devuelve qué imágenes quedan; si son demasiadas, lanza un error."""
+    keep = torch.ones(len(targets), dtype=torch.bool)
+    keep[bad] = False
+    names = [str(path.relative_to(folder.parent)) for path in paths]
+    empty = [CLASSES_EN[k] for k in range(len(CLASSES_EN)) if not (targets[keep] == k).any()]
+    over = len(bad) > _MAX_UNREADABLE * len(targets)
+    if over or empty:
+        shown = ", ".join(names[:_NAMED_UNREADABLE]) + ("…" if len(names) > _NAMED_UNREADABLE else "")
+        reasons = [f"más del {format_percent(_MAX_UNREADABLE, 0)}"] if over else []
+        reasons += [f"la clase {name} se queda sin imágenes" for name in empty]
+        raise ValueError(
+            f"En {folder} hay {_unreadable(len(bad))} de {format_number(len(targets))}, demasiadas para usar "
+            f"la partición ({'; '.join(reasons)}): {shown}. Vuelve a copiar esas imágenes o el conjunto entero."
+        )
+    for name in names[:_NAMED_UNREADABLE]:
+        warnings.warn(f"La imagen {name} está truncada o no es una imagen: me la salto.", stacklevel=4)
+    named = f" (solo se nombran las {_NAMED_UNREADABLE} primeras)" if len(names) > _NAMED_UNREADABLE else ""
+    skipped = "se ha saltado 1 imagen ilegible" if len(bad) == 1 else f"se han saltado {_unreadable(len(bad))}"
+    warnings.warn(f"En {folder} {skipped}{named}; quedan {format_number(int(keep.sum()))}.", stacklevel=4)
+    return keep
 
 
 def _download(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.Tensor] | None:
@@ -386,7 +536,7 @@ def load_cifar10(
     data_dir = Path(data_dir) if data_dir is not None else settings.data_dir
     offline = settings.offline if offline is None else offline
     cache = cache_path(data_dir, split)
-    cached = _read_cache(cache)
+    cached = _read_cache(cache, split)
     if cached is not None:
         images, labels, source = cached
         _announce(split, source, len(labels), from_cache=True)
@@ -401,7 +551,7 @@ def load_cifar10(
         _announce(split, "sintético", len(labels), from_cache=False)
         return CIFAR10Tensor(images, labels, "sintético", split, transform)
     images, labels = loaded
-    _write_cache(cache, images, labels, source)
+    _save_cache(cache, images, labels, source)
     _announce(split, source, len(labels), from_cache=False)
     return CIFAR10Tensor(images, labels, source, split, transform)
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import errno
+import os
 import pickle
+import re
 import urllib.error
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -77,8 +81,166 @@ def test_corrupted_cache_is_reported_and_rebuilt(tmp_path, damage):
     with pytest.warns(UserWarning, match="dañada o incompleta"):
         again = load_cifar10("train", data_dir=tmp_path, offline=True)
     assert torch.equal(again.images, good.images)
-    assert data._read_cache(path) is not None, "la caché reconstruida debe estar íntegra"
+    assert data._read_cache(path, "train") is not None, "la caché reconstruida debe estar íntegra"
     assert notes.read_text() == "mío"
+    assert (tmp_path / "cache" / "cifar10-train.pt.dañado").read_bytes() == bytes(raw), "se aparta, no se borra"
+
+
+class _Hostile:
+    """Un objeto cuyo pickle, si alguien lo cargara sin ``weights_only``, crearía un archivo testigo."""
+
+    def __init__(self, marker):
+        self.marker = marker
+
+    def __reduce__(self):
+        return (os.mkdir, (str(self.marker),))
+
+
+def _recheck(payload):
+    """El mismo contenido con la suma recalculada: la suma cuadra aunque el contenido esté mal."""
+    payload["sha256"] = data._checksum(payload["images"], payload["labels"])
+    return payload
+
+
+def _set_label(payload, value):
+    payload["labels"][0] = value
+    return _recheck(payload)
+
+
+_BAD_CONTENTS = {
+    "forma": (lambda p: _recheck(p | {"images": p["images"][:, :, :16, :16]}), r"\(30, 3, 16, 16\)"),
+    "dtype": (lambda p: _recheck(p | {"images": p["images"].float()}), "float32 de forma"),
+    "etiquetas-float": (lambda p: _recheck(p | {"labels": p["labels"].float()}), "etiquetas deben ser int64"),
+    "etiqueta-10": (lambda p: _set_label(p, 10), "fuera de 0–9 \\(van de 0 a 10\\)"),
+    "etiqueta-negativa": (lambda p: _set_label(p, -1), "fuera de 0–9 \\(van de -1 a 9\\)"),
+    "cuentas": (lambda p: _recheck(p | {"labels": p["labels"][:-1]}), "30 imágenes pero 29 etiquetas"),
+    "sin-campo": (lambda p: {k: v for k, v in p.items() if k != "source"}, "faltan los campos source"),
+    "versión": (lambda p: p | {"version": 2}, "versión 2 y el curso usa la 1"),
+    "tamaño": (lambda p: p | {"source": "descarga"}, "30 imágenes y la partición de entrenamiento debe tener 50 000"),
+    "origen": (lambda p: p | {"source": "sintético"}, "no es una fuente del curso"),
+    "no-diccionario": (lambda p: [p["images"], p["labels"]], "list en vez de un diccionario"),
+}
+
+
+@pytest.mark.parametrize("kind", [*_BAD_CONTENTS, "pickle-hostil", "torch-save-hostil"])
+def test_cache_with_bad_contents_is_set_aside_and_rebuilt(tmp_path, kind):
+    _write_imagefolder(tmp_path)
+    good = load_cifar10("train", data_dir=tmp_path, offline=True)
+    path = cache_path(tmp_path, "train")
+    marker = tmp_path / "código-ejecutado"
+    if kind == "pickle-hostil":
+        path.write_bytes(pickle.dumps({"version": 1, "images": _Hostile(marker)}))
+        reason = "no se puede leer como caché del curso"
+    elif kind == "torch-save-hostil":
+        torch.save({"version": 1, "images": _Hostile(marker)}, path)
+        reason = "no se puede leer como caché del curso"
+    else:
+        damage, reason = _BAD_CONTENTS[kind]
+        torch.save(damage(torch.load(path, weights_only=True)), path)
+    assert not marker.exists()
+    bad = path.read_bytes()
+    with pytest.warns(UserWarning, match=re.escape(str(path)) + " está dañada o incompleta: .*" + reason) as caught:
+        again = load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert not marker.exists(), "cargar la caché nunca debe ejecutar código del archivo"
+    messages = [str(warning.message) for warning in caught]
+    assert len(messages) == 1 and "la aparto como cifar10-train.pt.dañado" in messages[0]
+    assert (tmp_path / "cache" / "cifar10-train.pt.dañado").read_bytes() == bad, "se aparta, no se borra"
+    assert again.source == "imagefolder" and torch.equal(again.images, good.images)
+    assert torch.equal(again.labels, good.labels)
+    assert data._read_cache(path, "train") is not None, "la caché reconstruida debe estar íntegra"
+
+
+def _refuse_to_write(*args, **kwargs):
+    raise PermissionError(errno.EACCES, "Permission denied")
+
+
+def test_unwritable_cache_uses_memory_and_warns_once(tmp_path, monkeypatch):
+    _write_imagefolder(tmp_path)
+    monkeypatch.setattr(data, "_UNWRITABLE_FOLDERS", set())
+    monkeypatch.setattr(data, "atomic_write", _refuse_to_write)
+    with pytest.warns(UserWarning) as caught:
+        train = load_cifar10("train", data_dir=tmp_path, offline=True)
+        test = load_cifar10("test", data_dir=tmp_path, offline=True)
+    assert (len(train), len(test)) == (30, 20) and train.source == test.source == "imagefolder"
+    messages = [str(warning.message) for warning in caught]
+    assert messages == [
+        f"No se ha podido guardar nada en la caché de {tmp_path / 'cache'} (no hay permiso de escritura): uso "
+        "los datos desde la memoria y se volverán a decodificar en cada carga. Para tener caché, apunta "
+        "COURSE_DATA a una carpeta en la que se pueda escribir."
+    ], "un solo aviso, aunque fallen las dos particiones"
+    assert not cache_path(tmp_path, "train").exists()
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() == 0, reason="root escribe en carpetas 0o555")
+def test_read_only_data_folder_works_without_cache(tmp_path, monkeypatch):
+    shared = tmp_path / "compartida"
+    _write_imagefolder(shared)
+    monkeypatch.setattr(data, "_UNWRITABLE_FOLDERS", set())
+    monkeypatch.setenv("COURSE_DATA", str(shared))
+    os.chmod(shared, 0o555)
+    try:
+        with pytest.warns(UserWarning, match=f"No se ha podido guardar nada en la caché de {re.escape(str(shared))}"):
+            train = load_cifar10("train", offline=True)
+        assert len(train) == 30 and train.labels.tolist() == [label for label in range(10) for _ in range(3)]
+        assert sorted(p.name for p in shared.iterdir()) == ["test", "train"], "no se escribe nada en la carpeta"
+    finally:
+        os.chmod(shared, 0o755)
+
+
+def _truncate(path):
+    """Deja una imagen a medias, como una copia interrumpida."""
+    path.write_bytes(path.read_bytes()[:40])
+
+
+def test_an_unreadable_image_is_skipped_with_a_warning(tmp_path):
+    _write_imagefolder(tmp_path, per_class=(10, 2))  # 100 imágenes de entrenamiento: 1 ilegible es el 1 %
+    _truncate(tmp_path / "train" / "cat" / "0003.png")
+    with pytest.warns(UserWarning) as caught:
+        train = load_cifar10("train", data_dir=tmp_path, offline=True)
+    messages = [str(warning.message) for warning in caught]
+    assert messages == [
+        f"La imagen {Path('train', 'cat', '0003.png')} está truncada o no es una imagen: me la salto.",
+        f"En {tmp_path / 'train'} se ha saltado 1 imagen ilegible; quedan 99.",
+    ]
+    assert len(train) == 99 and train.labels.bincount().tolist() == [10, 10, 10, 9, 10, 10, 10, 10, 10, 10]
+    cats = train.images[train.labels == 3, 1, 0, 0].tolist()
+    assert cats == [min(i * 40, 255) for i in (0, 1, 2, 4, 5, 6, 7, 8, 9)], "cada imagen conserva su etiqueta"
+
+
+def test_garbage_files_are_skipped_and_counted(tmp_path):
+    _write_imagefolder(tmp_path, per_class=(60, 1))  # 600 imágenes: caben 6 ilegibles
+    bad = [tmp_path / "train" / name / "0001.png" for name in CLASSES_EN[:6]]
+    for path in bad:
+        path.write_bytes(b"esto no es una imagen")
+    with pytest.warns(UserWarning) as caught:
+        images, labels = load_imagefolder(tmp_path, "train")
+    messages = [str(warning.message) for warning in caught]
+    assert len(messages) == 6 and len(images) == len(labels) == 594
+    assert (
+        messages[-1]
+        == f"En {tmp_path / 'train'} se han saltado 6 imágenes ilegibles (solo se nombran las 5 primeras); quedan 594."
+    )
+
+
+def test_too_many_unreadable_images_is_an_error(tmp_path):
+    _write_imagefolder(tmp_path, per_class=(3, 1))
+    for path in sorted((tmp_path / "train").rglob("*.png"))[:20]:
+        _truncate(path)
+    expected = (
+        f"En {re.escape(str(tmp_path / 'train'))} hay 20 imágenes ilegibles de 30, demasiadas para usar la "
+        r"partición \(más del 1 %; la clase airplane se queda sin imágenes; .*\): "
+        + re.escape(str(Path("train", "airplane", "0000.png")))
+    )
+    with pytest.raises(ValueError, match=expected):
+        load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert not cache_path(tmp_path, "train").exists()
+
+
+def test_a_class_left_empty_is_an_error(tmp_path):
+    _write_imagefolder(tmp_path, per_class=(1, 1))
+    _truncate(tmp_path / "test" / "truck" / "0000.png")
+    with pytest.raises(ValueError, match=r"la clase truck se queda sin imágenes\): .*truck.*0000\.png\."):
+        load_imagefolder(tmp_path, "test")
 
 
 def _write_torchvision_format(root, train_size=20, test_size=10):
