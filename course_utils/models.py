@@ -12,6 +12,7 @@ from torchvision.models import ResNet18_Weights
 
 from course_utils.config import get_settings
 from course_utils.files import set_aside, sha256_hexdigest
+from course_utils.validation import check_channels_first
 
 # Modelos con cabeza sustituible: constructor de torchvision y su enum de pesos.
 PRETRAINED = {"resnet18": (models.resnet18, ResNet18_Weights)}
@@ -33,6 +34,7 @@ class MLP(nn.Module):
         self.layers = nn.Sequential(*layers)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        check_channels_first(x)  # (N, 32, 32, 3) también tiene 3072 números por imagen y pasaría sin avisar
         return self.layers(self.flatten(x))
 
 

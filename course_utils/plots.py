@@ -12,6 +12,7 @@ from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from course_utils.data import CLASSES_ES, MEAN, STD
 from course_utils.formatting import format_number, format_percent
+from course_utils.validation import check_count, check_images, check_labels, check_probabilities, to_tensor
 
 
 def _decimals_for(values: Sequence[float]) -> int:
@@ -63,16 +64,13 @@ def show_images(
     title: str | None = None,
 ) -> plt.Figure:
     """Cuadrícula de imágenes con su clase (y la predicción, en verde si acierta y en rojo si falla)."""
+    check_images(images, allow_single=True)
+    check_count(columns, "columns")
     pictures = to_displayable(images if images.ndim == 4 else images.unsqueeze(0))
-    labels = torch.as_tensor(labels).reshape(-1).tolist()
-    if len(labels) != len(pictures):
-        raise ValueError(f"Hay {format_number(len(pictures))} imágenes pero {format_number(len(labels))} etiquetas.")
+    labels = check_labels(to_tensor(labels, "etiquetas").reshape(-1), len(classes), n=len(pictures)).tolist()
     if predictions is not None:
-        predictions = torch.as_tensor(predictions).reshape(-1).tolist()
-        if len(predictions) != len(pictures):
-            raise ValueError(
-                f"Hay {format_number(len(pictures))} imágenes pero {format_number(len(predictions))} predicciones."
-            )
+        predictions = to_tensor(predictions, "predicciones").reshape(-1)
+        predictions = check_labels(predictions, len(classes), n=len(pictures), name="predicciones").tolist()
     columns = min(columns, len(pictures))
     rows = math.ceil(len(pictures) / columns)
     height = 2.4 if predictions is not None else 2.0
@@ -101,12 +99,13 @@ def show_probabilities(
     title: str = "Probabilidad de cada clase",
 ) -> plt.Figure:
     """Barras horizontales con la probabilidad de cada clase; la más probable, resaltada."""
-    probabilities = probabilities.detach().cpu().reshape(-1)
+    probabilities = to_tensor(probabilities, "probabilidades").detach().cpu().reshape(-1)
     if len(probabilities) != len(classes):
         raise ValueError(
             f"Se esperaban {len(classes)} probabilidades (una por clase), pero llegaron "
             f"{format_number(len(probabilities))}."
         )
+    check_probabilities(probabilities.reshape(1, -1), len(classes))
     best = int(probabilities.argmax())
     colors = ["tab:orange" if k == best else "tab:blue" for k in range(len(classes))]
     fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -162,9 +161,14 @@ class LiveCurves:
 
 def show_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str] = CLASSES_ES) -> plt.Figure:
     """Matriz de confusión normalizada por filas (cada fila, una clase real, suma 1)."""
-    matrix = torch.as_tensor(matrix).float()
+    matrix = to_tensor(matrix, "cuentas de la matriz de confusión").float()
     if matrix.shape != (len(classes), len(classes)):
         raise ValueError(f"Se esperaba una matriz {len(classes)}×{len(classes)}, pero llegó {tuple(matrix.shape)}.")
+    if matrix.numel() and matrix.min() < 0:
+        raise ValueError(
+            f"La matriz de confusión cuenta imágenes y no puede tener valores negativos, pero tiene un "
+            f"{format_number(matrix.min().item())}: créala con confusion_matrix(predicciones, etiquetas)."
+        )
     rates = matrix / matrix.sum(dim=1, keepdim=True).clamp(min=1)
     fig, ax = plt.subplots(figsize=(7, 6))
     image = ax.imshow(rates.numpy(), cmap="Blues", vmin=0, vmax=1)
@@ -190,7 +194,18 @@ def show_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str] = CLASSES
 
 def show_accuracy_per_class(accuracies: torch.Tensor, classes: Sequence[str] = CLASSES_ES) -> plt.Figure:
     """Barras con la exactitud de cada clase."""
-    accuracies = torch.as_tensor(accuracies).float()
+    accuracies = to_tensor(accuracies, "exactitudes").float()
+    if accuracies.shape != (len(classes),):
+        raise ValueError(
+            f"Se esperaba una exactitud por clase, ({len(classes)},), pero llegó la forma {tuple(accuracies.shape)}."
+        )
+    known = accuracies[~accuracies.isnan()]  # nan: una clase sin imágenes
+    if known.numel() and (known.min() < 0 or known.max() > 1):
+        hint = ": parecen porcentajes; divide entre 100" if known.max() <= 100 and known.min() >= 0 else ""
+        raise ValueError(
+            f"Las exactitudes deben ir de 0 a 1, pero hay valores entre {format_number(known.min().item(), 2)} y "
+            f"{format_number(known.max().item(), 2)}{hint}."
+        )
     fig, ax = plt.subplots(figsize=(7, 3.2))
     ax.bar(list(classes), accuracies.numpy(), color="tab:blue")
     ax.set(ylim=(0, 1), ylabel="exactitud", title="Exactitud por clase")
@@ -208,6 +223,10 @@ def show_mistakes(
     classes: Sequence[str] = CLASSES_ES,
 ) -> plt.Figure | None:
     """Los errores más seguros del modelo: imágenes mal clasificadas con mayor probabilidad en la predicción."""
+    check_images(images)
+    check_labels(labels, len(classes), n=len(images))
+    check_probabilities(probabilities, len(classes), n=len(images))
+    check_count(count, "count")
     predictions = probabilities.argmax(dim=1)
     wrong = (predictions != labels).nonzero().flatten()
     if len(wrong) == 0:

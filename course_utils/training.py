@@ -16,6 +16,15 @@ from tqdm.auto import tqdm
 
 from course_utils.files import atomic_write
 from course_utils.formatting import format_number, format_percent, format_seconds
+from course_utils.validation import (
+    check_count,
+    check_device,
+    check_labels,
+    check_loader,
+    check_model,
+    check_positive_number,
+    check_tensor,
+)
 
 # La barra de tqdm con el porcentaje a la española («45 %»); sin la velocidad, que tqdm escribe con punto decimal.
 _BAR_FORMAT = "{desc}: {percentage:3.0f} % |{bar}| {n_fmt}/{total_fmt} lotes [{elapsed}<{remaining}{postfix}]"
@@ -69,11 +78,6 @@ def _check_batch(outputs: torch.Tensor, labels: torch.Tensor, num_classes: int) 
         )
 
 
-def _check_loader(loader: Iterable, name: str) -> None:
-    if len(loader) == 0:  # type: ignore[arg-type]
-        raise ValueError(f"El conjunto de {name} está vacío: no hay ningún lote con el que trabajar.")
-
-
 def evaluate(
     model: nn.Module,
     loader: Iterable,
@@ -82,7 +86,10 @@ def evaluate(
     num_classes: int = 10,
 ) -> tuple[float, float]:
     """Pérdida media y exactitud del modelo sobre un conjunto, en modo evaluación y sin gradientes."""
-    _check_loader(loader, "evaluación")
+    check_model(model)
+    check_loader(loader, "evaluación")
+    check_device(device)
+    check_count(num_classes, "num_classes")
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
@@ -109,7 +116,9 @@ def _outputs(
     model: nn.Module, loader: Iterable, device: torch.device | str, task: str
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Salidas del modelo (en float32, en la CPU) y etiquetas de todo un conjunto, sin gradientes."""
-    _check_loader(loader, task)
+    check_model(model)
+    check_loader(loader, task)
+    check_device(device)
     model.eval()
     outputs, all_labels = [], []
     with torch.no_grad():
@@ -142,13 +151,14 @@ def fit(
     ``max_steps`` se detiene tras ese número de lotes, y con ``time_limit_s`` cuando el tiempo de entrenamiento
     (sin contar la evaluación) llega a ese número de segundos, aunque la última época quede a medias.
     """
-    if epochs < 1:
-        raise ValueError(f"epochs debe ser al menos 1, pero vale {epochs}.")
-    if max_steps is not None and max_steps < 1:
-        raise ValueError(f"max_steps debe ser al menos 1, pero vale {max_steps}.")
-    _check_loader(train_loader, "entrenamiento")
-    _check_loader(test_loader, "prueba")
-    device = torch.device(device)
+    check_model(model)
+    check_count(epochs, "epochs")
+    if max_steps is not None:
+        check_count(max_steps, "max_steps")
+    check_count(num_classes, "num_classes")
+    check_loader(train_loader, "entrenamiento")
+    check_loader(test_loader, "prueba")
+    device = check_device(device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     model.to(device)
     history = History()
@@ -263,9 +273,10 @@ def fit_for_seconds(
     ``make_scheduler(optimizer, pasos)`` crea el programador de la tasa de aprendizaje (por ejemplo
     ``OneCycleLR``) con el número total de pasos ya decidido.
     """
-    if budget_s <= 0:
-        raise ValueError(f"budget_s debe ser un número de segundos positivo, pero vale {budget_s}.")
-    _check_loader(train_loader, "entrenamiento")
+    check_model(model)
+    check_positive_number(budget_s, "budget_s", "un número de segundos positivo")
+    check_loader(train_loader, "entrenamiento")
+    check_device(device)
     start = time.perf_counter()
     mixed = fit_options.get("mixed_precision", False)
     step_s = seconds_per_step(model, train_loader, optimizer, loss_fn, device, mixed_precision=mixed)
@@ -276,8 +287,19 @@ def fit_for_seconds(
         print(_plan_message(budget_s, step_s, total_steps, len(train_loader)))
     scheduler = make_scheduler(optimizer, total_steps) if make_scheduler is not None else None
     measuring = time.perf_counter() - start
-    history = fit(model, train_loader, test_loader, optimizer, epochs, loss_fn, scheduler, device,
-                  max_steps=total_steps, time_limit_s=budget_s - measuring, **fit_options)
+    history = fit(
+        model,
+        train_loader,
+        test_loader,
+        optimizer,
+        epochs,
+        loss_fn,
+        scheduler,
+        device,
+        max_steps=total_steps,
+        time_limit_s=budget_s - measuring,
+        **fit_options,
+    )
     history.seconds = [measuring + seconds for seconds in history.seconds]  # la medición también cuenta
     return history
 
@@ -291,26 +313,25 @@ def accuracy_per_class(predictions: torch.Tensor, labels: torch.Tensor, num_clas
 
 def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, num_classes: int = 10) -> torch.Tensor:
     """Matriz (clases × clases): la fila es la clase real y la columna la predicha."""
-    predictions, labels = torch.as_tensor(predictions).reshape(-1), torch.as_tensor(labels).reshape(-1)
-    if predictions.shape != labels.shape:
-        raise ValueError(
-            f"Hay {format_number(len(predictions))} predicciones pero {format_number(len(labels))} etiquetas."
-        )
-    for name, values in (("predicciones", predictions), ("etiquetas", labels)):
-        if values.numel() and (values.min() < 0 or values.max() >= num_classes):
-            raise ValueError(f"Las {name} deben ir de 0 a {num_classes - 1}.")
+    check_count(num_classes, "num_classes")
+    predictions = check_labels(predictions, num_classes, name="predicciones")
+    labels = check_labels(labels, num_classes, n=len(predictions), name="etiquetas", of="predicciones")
     pairs = labels.long() * num_classes + predictions.long()
     return torch.bincount(pairs, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
 
 
 def save_checkpoint(model: nn.Module, path: str | Path, overwrite: bool = False) -> Path:
     """Guarda solo los pesos (``state_dict``) de golpe; no sobrescribe un archivo salvo con ``overwrite=True``."""
+    check_model(model)
     state = model.state_dict()
     return atomic_write(path, lambda temporary: torch.save(state, temporary), overwrite=overwrite)
 
 
 def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torch.device = "cpu") -> nn.Module:
     """Carga pesos guardados con ``save_checkpoint`` de forma segura (``weights_only=True``)."""
+    check_model(model)
+    if isinstance(map_location, (str, torch.device)):
+        check_device(map_location)
     path = Path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} es una carpeta, no un punto de control: indica el archivo .pt de dentro.")
@@ -348,8 +369,20 @@ def train_linear_head(
     features: torch.Tensor, labels: torch.Tensor, num_classes: int, steps: int = 300, lr: float = 1e-2, seed: int = 0
 ) -> nn.Linear:
     """Entrena una capa lineal sobre características ya calculadas (todo el conjunto en cada paso)."""
+    features = check_tensor(features, "características")
+    if features.ndim != 2:
+        hint = ": parecen imágenes; pásalas antes por extract_features" if features.ndim == 4 else ""
+        shape = tuple(features.shape)
+        raise ValueError(
+            f"Se esperaban características (N, D), una fila por imagen, pero llegó la forma {shape}{hint}."
+        )
     if len(features) == 0:
         raise ValueError("No hay características con las que entrenar la cabeza.")
+    if not features.is_floating_point():
+        raise TypeError(f"Las características deben ser float, pero son {features.dtype}: conviértelas con .float().")
+    check_count(num_classes, "num_classes")
+    check_count(steps, "steps")
+    check_labels(labels, num_classes, n=len(features), of="características")
     torch.manual_seed(seed)
     head = nn.Linear(features.shape[1], num_classes)
     optimizer = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=1e-4)

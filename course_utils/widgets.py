@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 from course_utils.data import CLASSES_ES
 from course_utils.formatting import format_number, format_percent
 from course_utils.plots import decimal_comma_ticks, to_displayable
+from course_utils.validation import check_images, check_labels, check_probabilities, check_tensor
 
 IMAGE_SHAPE = (3, 32, 32)
 
@@ -121,11 +122,15 @@ def prediction_browser(
     La barra verde es la clase real; si la predicción falla, la predicha sale en rojo. La casilla «solo
     errores» limita el recorrido a las imágenes mal clasificadas.
     """
+    check_images(images)
+    labels, probabilities = check_tensor(labels, "etiquetas"), check_tensor(probabilities, "probabilidades")
     if not len(images) == len(labels) == len(probabilities):
         raise ValueError(
             "Se esperaban tantas imágenes como etiquetas y probabilidades, pero hay "
             f"{format_number(len(images))}, {format_number(len(labels))} y {format_number(len(probabilities))}."
         )
+    check_labels(labels, len(classes))
+    check_probabilities(probabilities, len(classes))
     predictions = probabilities.argmax(dim=1)
     wrong = (predictions != labels).nonzero().flatten().tolist()
     only_wrong = widgets.Checkbox(False, description="solo errores")

@@ -1,0 +1,204 @@
+"""Comprobaciones de las entradas del paquete: si algo no encaja, un error en español que dice qué se esperaba."""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from collections.abc import Iterable
+from numbers import Integral, Real
+
+import torch
+from torch import nn
+
+from course_utils.formatting import format_number
+
+
+def _kind(value: object) -> str:
+    """El nombre del tipo de un valor para los mensajes: ``list``, ``numpy.ndarray``, ``torch.Tensor``..."""
+    kind = type(value)
+    module = kind.__module__.split(".")[0]
+    return kind.__name__ if module == "builtins" else f"{module}.{kind.__name__}"
+
+
+def _conversion_hint(value: object, name: str) -> str:
+    """Cómo convertir en tensor lo que llegó, si se sabe."""
+    if _kind(value) == "numpy.ndarray":
+        return f": conviértelo con torch.from_numpy({name})"
+    if isinstance(value, (list, tuple)):
+        return f": conviértelo con torch.tensor({name}) (o torch.stack({name}) si es una lista de tensores)"
+    return ""
+
+
+def check_tensor(value: object, name: str) -> torch.Tensor:
+    """Exige un ``torch.Tensor`` y dice cómo convertir una lista o un array de NumPy."""
+    if not isinstance(value, torch.Tensor):
+        variable = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode().replace(" ", "_")
+        hint = _conversion_hint(value, variable)
+        raise TypeError(f"Se esperaba un tensor de PyTorch con las {name}, pero llegó {_kind(value)}{hint}.")
+    return value
+
+
+def to_tensor(value: object, name: str) -> torch.Tensor:
+    """Convierte en tensor un tensor, un array de NumPy o una lista de números; si no puede, un TypeError claro."""
+    if isinstance(value, torch.Tensor):
+        return value
+    try:
+        return torch.as_tensor(value)
+    except (TypeError, ValueError, RuntimeError) as error:
+        raise TypeError(
+            f"Se esperaba un tensor (o una lista de números) con las {name}, pero llegó {_kind(value)}."
+        ) from error
+
+
+def check_channels_first(x: torch.Tensor, variable: str = "imagenes") -> None:
+    """Detecta imágenes con los canales al final, (N, H, W, 3), que deberían ir como (N, 3, H, W)."""
+    if x.ndim == 4 and x.shape[1] != 3 and x.shape[-1] == 3:
+        raise ValueError(
+            f"Se esperaban imágenes (N, 3, H, W), pero llegó la forma {tuple(x.shape)}: parece que los canales "
+            f"van al final; usa {variable}.permute(0, 3, 1, 2)."
+        )
+
+
+def check_images(images: object, name: str = "imágenes", allow_single: bool = False) -> torch.Tensor:
+    """Exige imágenes (N, 3, H, W) en uint8 (0–255) o float, no vacías; ``allow_single`` admite una (3, H, W)."""
+    images = check_tensor(images, name)
+    shape = tuple(images.shape)
+    if images.ndim == 3 and shape[0] == 3 and not allow_single:
+        raise ValueError(
+            f"Se esperaban {name} (N, 3, H, W), pero llegó la forma {shape}: parece una sola imagen; añade la "
+            "dimensión del lote con imagen.unsqueeze(0)."
+        )
+    if images.ndim == 3 and shape[-1] == 3 and shape[0] != 3:
+        raise ValueError(
+            f"Se esperaban {name} (N, 3, H, W), pero llegó la forma {shape}: parece una sola imagen con los canales "
+            "al final; usa imagen.permute(2, 0, 1).unsqueeze(0)."
+        )
+    check_channels_first(images)
+    if not (images.ndim == 4 or allow_single and images.ndim == 3) or images.shape[-3] != 3:
+        raise ValueError(f"Se esperaban {name} (N, 3, H, W), pero llegó la forma {shape}.")
+    if images.dtype != torch.uint8 and not images.is_floating_point():
+        raise TypeError(
+            f"Las {name} deben ser uint8 (de 0 a 255) o float, pero son {images.dtype}: usa imagenes.to(torch.uint8) "
+            "si van de 0 a 255, o imagenes.float()."
+        )
+    if images.numel() == 0:
+        raise ValueError(f"No hay {name}: llegó un tensor vacío de forma {shape}.")
+    return images
+
+
+def check_labels(
+    labels: object, num_classes: int, n: int | None = None, name: str = "etiquetas", of: str = "imágenes"
+) -> torch.Tensor:
+    """Exige un vector (N,) de enteros de 0 a ``num_classes - 1`` y, con ``n``, de longitud ``n``."""
+    labels = check_tensor(labels, name)
+    if labels.ndim != 1:
+        hint = ""
+        if labels.ndim == 2 and labels.shape[1] == num_classes:
+            hint = ": parece una fila de puntuaciones por clase; quédate con la mayor con .argmax(dim=1)"
+        raise ValueError(f"Se esperaba un vector (N,) de {name}, pero llegó la forma {tuple(labels.shape)}{hint}.")
+    if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+        raise TypeError(
+            f"Las {name} deben ser números enteros (torch.long), pero son {labels.dtype}: conviértelas con .long()."
+        )
+    if n is not None and len(labels) != n:
+        raise ValueError(f"Hay {format_number(n)} {of} pero {format_number(len(labels))} {name}.")
+    bad = ((labels < 0) | (labels >= num_classes)).nonzero().flatten()
+    if len(bad):
+        position = int(bad[0])
+        raise ValueError(
+            f"Las {name} deben ir de 0 a {format_number(num_classes - 1)}, pero en la posición "
+            f"{format_number(position)} hay un {format_number(labels[position].item())}."
+        )
+    return labels
+
+
+def check_probabilities(
+    probabilities: object, num_classes: int, n: int | None = None, name: str = "probabilidades"
+) -> torch.Tensor:
+    """Exige una matriz (N, clases) de floats entre 0 y 1 (la salida de softmax) y, con ``n``, N igual a ``n``."""
+    probabilities = check_tensor(probabilities, name)
+    if not probabilities.is_floating_point():
+        raise TypeError(f"Las {name} deben ser números decimales (float), pero son {probabilities.dtype}.")
+    if probabilities.ndim != 2 or probabilities.shape[1] != num_classes:
+        raise ValueError(
+            f"Se esperaban {name} (N, {num_classes}), una fila por imagen, pero llegó la forma "
+            f"{tuple(probabilities.shape)}."
+        )
+    if n is not None and len(probabilities) != n:
+        raise ValueError(f"Hay {format_number(n)} imágenes pero {format_number(len(probabilities))} filas de {name}.")
+    if probabilities.numel() and (probabilities.min() < 0 or probabilities.max() > 1):
+        raise ValueError(
+            f"Las {name} deben ir de 0 a 1, pero hay valores entre {format_number(probabilities.min().item(), 2)} y "
+            f"{format_number(probabilities.max().item(), 2)}: parecen logits; aplica torch.softmax(salidas, dim=1)."
+        )
+    return probabilities
+
+
+def check_count(value: object, name: str, minimum: int = 1) -> int:
+    """Exige un número entero (no bool ni float) de al menos ``minimum``: tamaños de lote, épocas, cantidades."""
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        shown = f" ({format_number(value, 2)})" if isinstance(value, Real) and not isinstance(value, bool) else ""
+        raise TypeError(f"{name} debe ser un número entero, pero llegó {_kind(value)}{shown}.")
+    if value < minimum:
+        raise ValueError(f"{name} debe ser al menos {format_number(minimum)}, pero vale {format_number(value)}.")
+    return int(value)
+
+
+def check_positive_number(value: object, name: str, what: str = "un número positivo") -> float:
+    """Exige un número real finito mayor que 0 (por ejemplo, unos segundos)."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} debe ser {what}, pero llegó {_kind(value)}.")
+    if not math.isfinite(value) or value <= 0:
+        raise ValueError(f"{name} debe ser {what}, pero vale {format_number(value)}.")
+    return float(value)
+
+
+def check_device(device: object) -> torch.device:
+    """Exige un dispositivo de PyTorch válido y disponible en este ordenador."""
+    if not isinstance(device, (str, torch.device)):
+        raise TypeError(
+            f"Se esperaba un dispositivo («cpu», «cuda» o el que devuelve setup()), pero llegó {_kind(device)}."
+        )
+    try:
+        parsed = torch.device(device)
+    except RuntimeError as error:
+        raise ValueError(
+            f"«{device}» no es un dispositivo de PyTorch: usa «cpu», «cuda», «mps» o el que devuelve setup()."
+        ) from error
+    if parsed.type == "cuda":
+        if not torch.cuda.is_available():
+            raise ValueError(
+                f"Pediste «{device}», pero este ordenador no tiene una GPU de NVIDIA disponible: usa setup() para "
+                "elegir el dispositivo."
+            )
+        if parsed.index is not None and parsed.index >= torch.cuda.device_count():
+            raise ValueError(
+                f"Pediste «{device}», pero solo hay {format_number(torch.cuda.device_count())} GPU (de la 0 a la "
+                f"{format_number(torch.cuda.device_count() - 1)}): usa setup() para elegir el dispositivo."
+            )
+    if parsed.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(
+            f"Pediste «{device}», pero este ordenador no tiene un chip de Apple con Metal disponible: usa setup() "
+            "para elegir el dispositivo."
+        )
+    return parsed
+
+
+def check_model(model: object, name: str = "model") -> nn.Module:
+    """Exige una red ya creada (una instancia de ``nn.Module``), no su clase."""
+    if isinstance(model, type) and issubclass(model, nn.Module):
+        raise TypeError(f"Has pasado la clase {model.__name__}, no una red: crea una con {model.__name__}().")
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"Se esperaba una red (un nn.Module) en {name}, pero llegó {_kind(model)}.")
+    return model
+
+
+def check_loader(loader: object, task: str) -> None:
+    """Exige un cargador de lotes (como el de ``make_loader``) con al menos un lote."""
+    if isinstance(loader, torch.Tensor) or not isinstance(loader, Iterable) or not hasattr(loader, "__len__"):
+        raise TypeError(
+            f"Se esperaba un cargador de lotes (imágenes, etiquetas) para el conjunto de {task}, como el de "
+            f"make_loader, pero llegó {_kind(loader)}."
+        )
+    if len(loader) == 0:  # type: ignore[arg-type]
+        raise ValueError(f"El conjunto de {task} está vacío: no hay ningún lote con el que trabajar.")

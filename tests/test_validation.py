@@ -1,0 +1,258 @@
+"""Las comprobaciones de entrada del paquete: cada error dice en español qué se esperaba y qué llegó."""
+
+import matplotlib
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+matplotlib.use("Agg")
+
+from course_utils import validation  # noqa: E402
+from course_utils.models import MLP  # noqa: E402
+from course_utils.plots import (  # noqa: E402
+    show_accuracy_per_class,
+    show_confusion_matrix,
+    show_images,
+    show_mistakes,
+    show_probabilities,
+)
+from course_utils.training import (  # noqa: E402
+    accuracy_per_class,
+    confusion_matrix,
+    evaluate,
+    extract_features,
+    fit,
+    fit_for_seconds,
+    load_checkpoint,
+    predict,
+    save_checkpoint,
+    train_linear_head,
+)
+from course_utils.widgets import prediction_browser  # noqa: E402
+
+IMAGES = torch.rand(4, 3, 32, 32)
+LABELS = torch.tensor([0, 1, 2, 3])
+PROBABILITIES = torch.softmax(torch.randn(4, 10), dim=1)
+LOADER = [(IMAGES, LABELS)]
+CHANNELS_LAST_LOADER = [(IMAGES.permute(0, 2, 3, 1), LABELS)]
+NO_CUDA = pytest.mark.skipif(torch.cuda.is_available(), reason="aquí sí hay GPU de NVIDIA")
+
+
+def _optimizer(model: nn.Module) -> torch.optim.Optimizer:
+    """Un optimizador cualquiera para la red."""
+    return torch.optim.SGD(model.parameters(), lr=0.1)
+
+
+# --- Las comprobaciones sueltas -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        ([[0.0] * 4] * 3, TypeError, r"llegó list: conviértelo con torch.tensor\(imagenes\)"),
+        (np.zeros((2, 3, 32, 32)), TypeError, r"llegó numpy.ndarray: conviértelo con torch.from_numpy\(imagenes\)"),
+        (torch.zeros(3, 32, 32), ValueError, r"parece una sola imagen; añade .* imagen.unsqueeze\(0\)"),
+        (torch.zeros(5, 32, 32, 3), ValueError, r"\(5, 32, 32, 3\): parece que los canales van al final; "),
+        (torch.zeros(32, 32, 3), ValueError, r"con los canales al final; usa imagen.permute\(2, 0, 1\)"),
+        (torch.zeros(2, 1, 32, 32), ValueError, r"Se esperaban imágenes \(N, 3, H, W\), pero llegó .*\(2, 1, 32, 32\)"),
+        (torch.zeros(2, 3, 8, 8, dtype=torch.int64), TypeError, "deben ser uint8 .de 0 a 255. o float, pero son"),
+        (torch.zeros(0, 3, 32, 32), ValueError, r"No hay imágenes: llegó un tensor vacío de forma \(0, 3, 32, 32\)"),
+    ],
+)
+def test_check_images(value, error, message):
+    with pytest.raises(error, match=message):
+        validation.check_images(value)
+
+
+def test_check_images_accepts_valid_batches_and_single_images_when_asked():
+    assert validation.check_images(IMAGES) is IMAGES
+    assert validation.check_images(torch.zeros(1, 3, 2, 2, dtype=torch.uint8)).dtype == torch.uint8
+    validation.check_images(torch.zeros(3, 8, 8), allow_single=True)
+
+
+@pytest.mark.parametrize(
+    ("value", "kwargs", "error", "message"),
+    [
+        ([0, 1], {}, TypeError, r"conviértelo con torch.tensor\(etiquetas\)"),
+        (torch.tensor([0.0, 1.0]), {}, TypeError, r"números enteros \(torch.long\), pero son torch.float32"),
+        (torch.zeros(4, 10, dtype=torch.long), {}, ValueError, r"forma \(4, 10\): .* .argmax\(dim=1\)"),
+        (torch.tensor([0, 1]), {"n": 3}, ValueError, "Hay 3 imágenes pero 2 etiquetas"),
+        (torch.tensor([0, 1, 10, -1]), {}, ValueError, "deben ir de 0 a 9, pero en la posición 2 hay un 10"),
+        (torch.tensor([0, -1]), {}, ValueError, "en la posición 1 hay un -1"),
+    ],
+)
+def test_check_labels(value, kwargs, error, message):
+    with pytest.raises(error, match=message):
+        validation.check_labels(value, 10, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("value", "error", "message"),
+    [
+        (True, TypeError, "batch_size debe ser un número entero, pero llegó bool"),
+        (2.5, TypeError, r"batch_size debe ser un número entero, pero llegó float \(2,50\)"),
+        ("64", TypeError, "pero llegó str"),
+        (0, ValueError, "batch_size debe ser al menos 1, pero vale 0"),
+        (-12_000, ValueError, "pero vale -12 000"),
+    ],
+)
+def test_check_count(value, error, message):
+    with pytest.raises(error, match=message):
+        validation.check_count(value, "batch_size")
+
+
+def test_check_count_accepts_numpy_integers():
+    assert validation.check_count(np.int64(3), "epochs") == 3
+
+
+@NO_CUDA
+def test_check_device_without_gpu():
+    with pytest.raises(ValueError, match="Pediste «cuda», pero este ordenador no tiene una GPU de NVIDIA .* setup()"):
+        validation.check_device("cuda")
+
+
+def test_check_device():
+    assert validation.check_device("cpu") == torch.device("cpu")
+    with pytest.raises(TypeError, match="Se esperaba un dispositivo .*, pero llegó int"):
+        validation.check_device(0)
+    with pytest.raises(ValueError, match="«gpu» no es un dispositivo de PyTorch"):
+        validation.check_device("gpu")
+
+
+def test_check_model():
+    with pytest.raises(TypeError, match=r"Has pasado la clase MLP, no una red: crea una con MLP\(\)"):
+        validation.check_model(MLP)
+    with pytest.raises(TypeError, match="Se esperaba una red .un nn.Module. en model, pero llegó str"):
+        validation.check_model("resnet18")
+
+
+def test_check_probabilities():
+    with pytest.raises(ValueError, match=r"parecen logits; aplica torch.softmax\(salidas, dim=1\)"):
+        validation.check_probabilities(torch.full((2, 10), 3.0), 10)
+    with pytest.raises(TypeError, match="deben ser números decimales"):
+        validation.check_probabilities(torch.zeros(2, 10, dtype=torch.long), 10)
+
+
+# --- En las funciones públicas ----------------------------------------------------------------------------------
+
+
+def _fit(model=None, loader=LOADER, **kwargs):
+    """Llama a ``fit`` con una red pequeña, sin barra de progreso."""
+    model = MLP(hidden_sizes=(8,)) if model is None else model
+    optimizer = _optimizer(model) if isinstance(model, nn.Module) else None
+    return fit(model, loader, LOADER, optimizer, kwargs.pop("epochs", 1), progress=False, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # fit
+        (lambda: _fit(MLP), TypeError, "Has pasado la clase MLP"),
+        (lambda: _fit(epochs=2.0), TypeError, "epochs debe ser un número entero, pero llegó float"),
+        (lambda: _fit(loader=IMAGES), TypeError, "cargador de lotes .* pero llegó torch.Tensor"),
+        (lambda: _fit(loader=CHANNELS_LAST_LOADER), ValueError, r"canales van al final; usa imagenes.permute"),
+        (lambda: _fit(epochs=0), ValueError, "epochs debe ser al menos 1, pero vale 0"),
+        (lambda: _fit(max_steps=0), ValueError, "max_steps debe ser al menos 1"),
+        (lambda: _fit(device="gpu"), ValueError, "«gpu» no es un dispositivo de PyTorch"),
+        # fit_for_seconds
+        (lambda: fit_for_seconds(MLP, LOADER, LOADER, None, 1), TypeError, "Has pasado la clase MLP"),
+        (lambda: fit_for_seconds(MLP(), LOADER, LOADER, None, "1"), TypeError, "budget_s debe ser un número"),
+        (lambda: fit_for_seconds(MLP(), [], LOADER, None, 1), ValueError, "El conjunto de entrenamiento está vacío"),
+        (lambda: fit_for_seconds(MLP(), LOADER, LOADER, None, -5), ValueError, "positivo, pero vale -5"),
+        # evaluate y predict
+        (lambda: evaluate(MLP, LOADER), TypeError, "Has pasado la clase MLP"),
+        (lambda: evaluate(MLP(), CHANNELS_LAST_LOADER), ValueError, r"\(4, 32, 32, 3\): parece que los canales"),
+        (lambda: evaluate(MLP(), LOADER, num_classes=0), ValueError, "num_classes debe ser al menos 1"),
+        (lambda: predict(lambda x: x, LOADER), TypeError, "Se esperaba una red .un nn.Module. en model, pero llegó"),
+        (lambda: predict(MLP(), CHANNELS_LAST_LOADER), ValueError, "canales van al final"),
+        (lambda: predict(MLP(), LOADER, device="tpu"), ValueError, "«tpu» no es un dispositivo"),
+        # extract_features
+        (lambda: extract_features(nn.Flatten, LOADER), TypeError, r"crea una con Flatten\(\)"),
+        (lambda: extract_features(nn.Flatten(), IMAGES), TypeError, "cargador de lotes"),
+        (lambda: extract_features(nn.Flatten(), []), ValueError, "extracción de características está vacío"),
+        # confusion_matrix y accuracy_per_class
+        (lambda: confusion_matrix([0, 1], LABELS[:2]), TypeError, r"torch.tensor\(predicciones\)"),
+        (lambda: confusion_matrix(PROBABILITIES, LABELS), ValueError, r"\(4, 10\): .*argmax\(dim=1\)"),
+        (lambda: confusion_matrix(LABELS, LABELS, num_classes=3), ValueError, "posición 3 hay un 3"),
+        (lambda: accuracy_per_class(LABELS.float(), LABELS), TypeError, "predicciones deben ser números enteros"),
+        (lambda: accuracy_per_class(LABELS, LABELS[None]), ValueError, r"vector \(N,\) de etiquetas"),
+        (lambda: accuracy_per_class(LABELS, LABELS + 7), ValueError, "Las etiquetas deben ir de 0 a 9, pero en"),
+        # train_linear_head
+        (lambda: train_linear_head([[0.0]], LABELS[:1], 10), TypeError, "tensor de PyTorch con las características"),
+        (lambda: train_linear_head(IMAGES, LABELS, 10), ValueError, "parecen imágenes; pásalas antes por extract_"),
+        (lambda: train_linear_head(torch.rand(4, 8), LABELS, 3), ValueError, "de 0 a 2, pero en la posición 3"),
+        (lambda: train_linear_head(torch.rand(4, 8), LABELS[:3], 10), ValueError, "Hay 4 características pero 3"),
+        (lambda: train_linear_head(torch.rand(4, 8), LABELS, 10, steps=0), ValueError, "steps debe ser al menos 1"),
+        # MLP
+        (lambda: MLP()(IMAGES.permute(0, 2, 3, 1)), ValueError, "parece que los canales van al final"),
+    ],
+)
+def test_training_boundaries(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_checkpoint_boundaries(tmp_path):
+    with pytest.raises(TypeError, match="Has pasado la clase MLP"):
+        save_checkpoint(MLP, tmp_path / "mlp.pt")
+    path = save_checkpoint(MLP(hidden_sizes=(8,)), tmp_path / "mlp.pt")
+    with pytest.raises(TypeError, match="Has pasado la clase MLP"):
+        load_checkpoint(MLP, path)
+    with pytest.raises(TypeError, match="nn.Module. en model, pero llegó dict"):
+        load_checkpoint({}, path)
+    with pytest.raises(ValueError, match="«gpu» no es un dispositivo"):
+        load_checkpoint(MLP(hidden_sizes=(8,)), path, map_location="gpu")
+    with pytest.raises(RuntimeError, match="size mismatch"):  # otra forma de red: el error de PyTorch
+        load_checkpoint(MLP(hidden_sizes=(4,)), path)
+
+
+@NO_CUDA
+def test_training_asks_for_setup_when_there_is_no_gpu():
+    with pytest.raises(ValueError, match="no tiene una GPU de NVIDIA disponible: usa setup()"):
+        _fit(device="cuda")
+
+
+def test_mlp_still_accepts_channels_first_batches_and_flat_vectors():
+    assert MLP()(IMAGES).shape == (4, 10)
+    assert MLP(in_features=12, hidden_sizes=(4,))(torch.rand(5, 12)).shape == (5, 10)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # show_images
+        (lambda: show_images(IMAGES.numpy(), LABELS), TypeError, "numpy.ndarray: conviértelo con torch.from_numpy"),
+        (lambda: show_images(IMAGES.permute(0, 2, 3, 1), LABELS), ValueError, "canales van al final"),
+        (lambda: show_images(IMAGES, LABELS + 7), ValueError, "etiquetas deben ir de 0 a 9, pero en la posición 3"),
+        (lambda: show_images(IMAGES, LABELS, [0, 1, 2, 12]), ValueError, "Las predicciones deben ir de 0 a 9"),
+        (lambda: show_images(IMAGES, "gato"), TypeError, "Se esperaba un tensor .o una lista de números. con las"),
+        (lambda: show_images(IMAGES, LABELS, columns=0), ValueError, "columns debe ser al menos 1"),
+        # show_probabilities
+        (lambda: show_probabilities(None), TypeError, "con las probabilidades, pero llegó NoneType"),
+        (lambda: show_probabilities(torch.ones(3)), ValueError, "Se esperaban 10 probabilidades"),
+        (lambda: show_probabilities(torch.arange(10.0)), ValueError, "deben ir de 0 a 1, .* parecen logits"),
+        # show_confusion_matrix
+        (lambda: show_confusion_matrix("matriz"), TypeError, "matriz de confusión, pero llegó str"),
+        (lambda: show_confusion_matrix(torch.zeros(3, 3)), ValueError, "10×10"),
+        (lambda: show_confusion_matrix(-torch.eye(10)), ValueError, "no puede tener valores negativos, .* un -1"),
+        # show_accuracy_per_class
+        (lambda: show_accuracy_per_class({"gato": 0.5}), TypeError, "con las exactitudes, pero llegó dict"),
+        (lambda: show_accuracy_per_class(torch.ones(3)), ValueError, r"\(10,\), pero llegó la forma \(3,\)"),
+        (lambda: show_accuracy_per_class(torch.full((10,), 60.0)), ValueError, "parecen porcentajes; divide entre 100"),
+        # show_mistakes
+        (lambda: show_mistakes(IMAGES, LABELS.tolist(), PROBABILITIES), TypeError, r"torch.tensor\(etiquetas\)"),
+        (lambda: show_mistakes(IMAGES[0], LABELS, PROBABILITIES), ValueError, "parece una sola imagen"),
+        (lambda: show_mistakes(IMAGES, LABELS, PROBABILITIES[:2]), ValueError, "Hay 4 imágenes pero 2 filas"),
+        (lambda: show_mistakes(IMAGES, LABELS, PROBABILITIES * 5), ValueError, "parecen logits"),
+        (lambda: show_mistakes(IMAGES, LABELS, PROBABILITIES, count=0), ValueError, "count debe ser al menos 1"),
+        # prediction_browser
+        (lambda: prediction_browser(IMAGES, LABELS.numpy(), PROBABILITIES), TypeError, "torch.from_numpy"),
+        (lambda: prediction_browser(IMAGES.permute(0, 2, 3, 1), LABELS, PROBABILITIES), ValueError, "al final"),
+        (lambda: prediction_browser(IMAGES, LABELS, PROBABILITIES[:, :5]), ValueError, r"\(N, 10\), una fila"),
+        (lambda: prediction_browser(IMAGES, LABELS - 1, PROBABILITIES), ValueError, "posición 0 hay un -1"),
+    ],
+)
+def test_plot_boundaries(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
