@@ -29,6 +29,7 @@ from torchvision.datasets import CIFAR10, ImageFolder
 from course_utils.config import get_settings
 from course_utils.files import atomic_write, set_aside
 from course_utils.formatting import format_number, format_percent
+from course_utils.validation import check_channels_first, check_count, check_tensor
 
 CLASSES_EN = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CLASSES_ES = ("avión", "automóvil", "pájaro", "gato", "ciervo", "perro", "rana", "caballo", "barco", "camión")
@@ -134,6 +135,7 @@ class CIFAR10Tensor(Dataset):
 
     def few_per_class(self, count: int, seed: int = 0) -> CIFAR10Tensor:
         """``count`` imágenes al azar de cada clase (reproducible con ``seed``)."""
+        count = check_count(count, "count")
         order = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))
         chosen = []
         for label in range(len(self.classes)):
@@ -174,8 +176,15 @@ class BatchTransform:
         return f"BatchTransform(flip={self.flip}, crop_padding={self.crop_padding})"
 
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
+        images = check_tensor(images, "imágenes")
         single = images.ndim == 3
         batch = images.unsqueeze(0) if single else images
+        check_channels_first(batch)
+        if not images.dtype.is_floating_point and images.dtype != torch.uint8:
+            raise ValueError(
+                f"Las imágenes con números enteros deben ser uint8 (de 0 a 255), pero son {images.dtype}: "
+                "conviértelas con imagenes.to(torch.uint8), o pásalas a reales de 0 a 1."
+            )
         if batch.ndim != 4 or batch.shape[1] != 3:
             raise ValueError(
                 f"Se esperaba una imagen (3, H, W) o un lote (N, 3, H, W), pero llegó {tuple(images.shape)}."
@@ -210,8 +219,9 @@ def make_loader(dataset: Dataset, batch_size: int = 256, shuffle: bool = False, 
     """Un DataLoader que pide al conjunto lotes enteros (una lista de índices) en vez de imagen a imagen."""
     if len(dataset) == 0:
         raise ValueError("El conjunto de datos está vacío: no hay ningún lote que sacar.")
-    if batch_size < 1:
+    if isinstance(batch_size, Integral) and not isinstance(batch_size, bool) and batch_size < 1:
         raise ValueError(f"batch_size debe ser un entero positivo, pero vale {batch_size}.")
+    batch_size = check_count(batch_size, "batch_size")
     if shuffle:
         sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
     else:

@@ -20,6 +20,7 @@ from course_utils.data import (
     CLASSES_EN,
     CLASSES_ES,
     BatchTransform,
+    CIFAR10Tensor,
     cache_path,
     find_imagefolder_root,
     load_cifar10,
@@ -495,3 +496,36 @@ def test_torchvision_dataset_is_the_standard_dataset_of_each_source(tmp_path, mo
     with pytest.warns(UserWarning, match="No se pudo descargar CIFAR-10"):
         fallback = torchvision_dataset("train", data_dir=tmp_path / "vacía", offline=False)
     assert isinstance(fallback, SyntheticImages) and _FakeCIFAR10.calls == [True]
+
+
+def test_data_functions_reject_wrong_types_shapes_and_ranges():
+    images, labels = make_synthetic("test")
+    dataset = CIFAR10Tensor(images, labels, "sintético", "test")
+    with pytest.raises(ValueError, match="count debe ser al menos 1, pero vale -1"):
+        dataset.few_per_class(-1)
+    with pytest.raises(TypeError, match="count debe ser un número entero"):
+        dataset.few_per_class(2.5)
+    with pytest.raises(TypeError, match="batch_size debe ser un número entero"):
+        make_loader(dataset, batch_size=2.5)
+    with pytest.raises(ValueError, match="deben ser uint8 \\(de 0 a 255\\), pero son torch.int32"):
+        BatchTransform()(images[:2].to(torch.int32))
+    with pytest.raises(ValueError, match="parece que los canales van al final"):
+        BatchTransform()(images[:2].permute(0, 2, 3, 1))
+    with pytest.raises(TypeError, match="imágenes"):
+        BatchTransform()(images[:2].numpy())
+
+
+def test_a_hostile_pickle_in_the_torchvision_files_never_runs(tmp_path):
+    """Los archivos de torchvision son pickles: sin su suma MD5 oficial, CIFAR10 no los abre y el curso sigue."""
+    marker = tmp_path / "ejecutado"
+
+    class Trap:
+        def __reduce__(self):
+            return (marker.mkdir, ())
+
+    folder = _write_torchvision_format(tmp_path)
+    (folder / "data_batch_1").write_bytes(pickle.dumps({"data": Trap(), "labels": []}))
+    with pytest.warns(UserWarning, match="dañados o incompletos"):
+        result = load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert not marker.exists(), "el código del pickle no se ha ejecutado"
+    assert result.synthetic
