@@ -9,6 +9,7 @@ import argparse
 import base64
 import html
 from collections.abc import Callable, Sequence
+from numbers import Real
 from pathlib import Path
 
 from IPython.display import HTML
@@ -18,6 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
 from course_utils.files import atomic_write, refuse_to_overwrite
+from course_utils.validation import _kind, check_count, check_integer, check_path
 
 ANIMATIONS_DIR = Path(__file__).resolve().parent.parent / "Animaciones"
 _DONE = "#9ecae1"
@@ -39,8 +41,34 @@ def _save(fig: Figure, draw: Callable[[int], None], steps: int, path: Path, fps:
     return atomic_write(path, lambda temporary: animation.save(temporary, writer=PillowWriter(fps=fps)), overwrite)
 
 
+def _check_gif_arguments(path: object, size: object, fps: object) -> None:
+    """Exige una ruta, un tamaño entero y unos fotogramas por segundo enteros y positivos."""
+    check_path(path)
+    check_integer(size, "size")
+    check_count(fps, "fps")
+
+
+def _check_grid(grid: object, name: str) -> None:
+    """Exige una cuadrícula rectangular no vacía (lista de filas) de números."""
+    if isinstance(grid, (str, bytes)) or not isinstance(grid, Sequence) or not grid:
+        raise TypeError(f"Se esperaba en {name} una lista no vacía de filas de números, pero llegó {_kind(grid)}.")
+    for row in grid:
+        if isinstance(row, (str, bytes)) or not isinstance(row, Sequence):
+            raise TypeError(f"Cada fila de {name} debe ser una lista de números, pero llegó {_kind(row)}.")
+        for value in row:
+            if isinstance(value, bool) or not isinstance(value, Real):
+                raise TypeError(f"{name} debe contener solo números, pero llegó {_kind(value)} ({value!r}).")
+    widths = sorted({len(row) for row in grid})
+    if len(widths) != 1 or widths[0] == 0:
+        raise ValueError(
+            f"{name} debe ser rectangular, con filas no vacías de la misma longitud, pero tiene filas de "
+            f"longitudes {widths}."
+        )
+
+
 def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2, overwrite: bool = False) -> Path:
     """Escribe un GIF que aplana una matriz size×size fila a fila (sustituye uno existente solo con ``overwrite``)."""
+    _check_gif_arguments(path, size, fps)
     if size < 2:
         raise ValueError(f"La matriz debe tener al menos 2×2 elementos, pero size={size}.")
     total = size * size
@@ -87,6 +115,8 @@ def edge_image(size: int) -> list[list[int]]:
 
 def convolve2d_valid(image: Sequence[Sequence[int]], kernel: Sequence[Sequence[int]]) -> list[list[int]]:
     """Correlación cruzada 2D con paso 1 y sin relleno, igual que ``torch.nn.functional.conv2d``."""
+    _check_grid(image, "image")
+    _check_grid(kernel, "kernel")
     k_rows, k_cols = len(kernel), len(kernel[0])
     if k_rows > len(image) or k_cols > len(image[0]):
         raise ValueError(
@@ -133,6 +163,7 @@ def _draw_grid(ax: Axes, values: Sequence[Sequence[int | None]], colors: Callabl
 
 def convolution_gif(path: Path, size: int = 5, fps: int = 2, overwrite: bool = False) -> Path:
     """Escribe un GIF con un núcleo 3×3 que recorre una imagen size×size y rellena el mapa de salida."""
+    _check_gif_arguments(path, size, fps)
     if size < 3:
         raise ValueError(f"La imagen debe medir al menos 3×3 para que quepa el núcleo 3×3, pero size={size}.")
     image, kernel = edge_image(size), VERTICAL_EDGE_KERNEL
@@ -182,8 +213,13 @@ def regenerate_all(folder: Path = ANIMATIONS_DIR, overwrite: bool = True) -> lis
 
 def show_gif(name: str, alt: str, width: int = 560) -> HTML:
     """Muestra una animación de ``Animaciones/`` incrustada, con texto alternativo."""
+    if not isinstance(name, str):
+        raise TypeError(
+            f"Se esperaba el nombre de una animación (un str, como «Convolucion.gif»), pero llegó {_kind(name)}."
+        )
+    check_count(width, "width")
     path = ANIMATIONS_DIR / name
-    if not path.exists():
+    if not path.is_file():
         raise FileNotFoundError(
             f"No encuentro la animación {name!r}; las disponibles son {sorted(ANIMATIONS)}. "
             "Puedes regenerarlas con `python -m course_utils.animations`."

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 import torch
@@ -12,7 +13,7 @@ from torchvision.models import ResNet18_Weights
 
 from course_utils.config import get_settings
 from course_utils.files import set_aside, sha256_hexdigest
-from course_utils.validation import check_channels_first
+from course_utils.validation import _kind, check_channels_first, check_count, check_model
 
 # Modelos con cabeza sustituible: constructor de torchvision y su enum de pesos.
 PRETRAINED = {"resnet18": (models.resnet18, ResNet18_Weights)}
@@ -23,7 +24,13 @@ class MLP(nn.Module):
 
     def __init__(self, in_features: int = 3 * 32 * 32, hidden_sizes=(512, 512), num_classes: int = 10):
         super().__init__()
+        if isinstance(hidden_sizes, (str, bytes)) or not isinstance(hidden_sizes, Sequence):
+            raise TypeError(
+                f"hidden_sizes debe ser una secuencia de enteros, como (512, 512), pero llegó {_kind(hidden_sizes)}."
+            )
         sizes = [in_features, *hidden_sizes]
+        for size in [*sizes, num_classes]:
+            check_count(size, "Cada tamaño de capa (in_features, hidden_sizes, num_classes)", minimum=0)
         if any(int(size) < 1 for size in [*sizes, num_classes]):
             raise ValueError(f"Los tamaños de las capas deben ser positivos, pero llegó {sizes + [num_classes]}.")
         self.flatten = nn.Flatten()
@@ -38,6 +45,26 @@ class MLP(nn.Module):
         return self.layers(self.flatten(x))
 
 
+def _check_channels(in_channels: object, out_channels: object) -> None:
+    """Exige números de canales enteros y positivos."""
+    check_count(in_channels, "in_channels")
+    check_count(out_channels, "out_channels")
+
+
+def _check_image_batch(x: object) -> None:
+    """Exige un lote de imágenes (N, 3, H, W): solo mira la forma, para no frenar la red."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"Se esperaba un tensor de PyTorch con un lote de imágenes, pero llegó {_kind(x)}.")
+    if x.ndim == 3 and x.shape[0] == 3:
+        raise ValueError(
+            f"Se esperaba un lote de imágenes (N, 3, H, W), pero llegó la forma {tuple(x.shape)}: parece una sola "
+            "imagen; añade la dimensión del lote con imagen.unsqueeze(0)."
+        )
+    check_channels_first(x)
+    if x.ndim != 4 or x.shape[1] != 3:
+        raise ValueError(f"Se esperaba un lote de imágenes (N, 3, H, W), pero llegó la forma {tuple(x.shape)}.")
+
+
 class ResidualBlock(nn.Module):
     """Bloque residual como el ``BasicBlock`` de torchvision: ``relu(f(x) + atajo(x))``.
 
@@ -47,6 +74,8 @@ class ResidualBlock(nn.Module):
 
     def __init__(self, in_channels: int, out_channels: int, stride: int = 1):
         super().__init__()
+        _check_channels(in_channels, out_channels)
+        check_count(stride, "stride")
         self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1, bias=False)
         self.bn1 = nn.BatchNorm2d(out_channels)
         self.relu = nn.ReLU(inplace=True)
@@ -66,6 +95,7 @@ class ResidualBlock(nn.Module):
 
 def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
     """Convolución 3×3 (con relleno 1: mismo alto y ancho), BatchNorm y ReLU."""
+    _check_channels(in_channels, out_channels)
     return nn.Sequential(
         nn.Conv2d(in_channels, out_channels, 3, padding=1, bias=False),
         nn.BatchNorm2d(out_channels),
@@ -96,6 +126,7 @@ class SmallCNN(nn.Module):
         self.fc = nn.Linear(c4, num_classes)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_image_batch(x)
         x = self.stage3(self.stage2(self.stage1(self.stem(x))))
         return self.fc(self.flatten(self.pool(x)))
 
@@ -214,4 +245,5 @@ def load_pretrained(
 
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Número de parámetros del modelo (solo los entrenables, si se pide)."""
+    check_model(model)
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -12,7 +12,15 @@ from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator
 
 from course_utils.data import CLASSES_ES, MEAN, STD
 from course_utils.formatting import format_number, format_percent
-from course_utils.validation import check_count, check_images, check_labels, check_probabilities, to_tensor
+from course_utils.validation import (
+    _kind,
+    check_count,
+    check_history,
+    check_images,
+    check_labels,
+    check_probabilities,
+    to_tensor,
+)
 
 
 def _decimals_for(values: Sequence[float]) -> int:
@@ -44,8 +52,7 @@ def to_displayable(images: torch.Tensor, mean: Sequence[float] = MEAN, std: Sequ
     Acepta uint8 (0–255), floats 0–1 o floats normalizados con ``mean``/``std`` (se detectan porque se
     salen del intervalo 0–1) y nunca modifica el tensor que recibe.
     """
-    if images.ndim not in (3, 4) or images.shape[-3] != 3:
-        raise ValueError(f"Se esperaban imágenes (N, 3, H, W) o (3, H, W), pero llegó la forma {tuple(images.shape)}.")
+    check_images(images, allow_single=True)
     images = images.detach().cpu()
     if images.dtype == torch.uint8:
         images = images.float() / 255
@@ -143,6 +150,7 @@ class LiveCurves:
 
     def update(self, history) -> None:
         """Redibuja las curvas con el historial (un ``training.History``)."""
+        check_history(history)
         epochs = range(1, len(history.train_loss) + 1)
         for ax in (self.ax_loss, self.ax_acc):
             ax.clear()
@@ -242,6 +250,12 @@ def show_mistakes(
 
 def show_histories(histories: dict, title: str = "Exactitud en prueba") -> plt.Figure:
     """Exactitud en prueba frente a segundos de entrenamiento de varios historiales (``{nombre: History}``)."""
+    if not isinstance(histories, dict):
+        raise TypeError(f"Se esperaba un diccionario {{nombre: History}} en histories, pero llegó {_kind(histories)}.")
+    if not histories:
+        raise ValueError("Se esperaba al menos un historial en histories, pero llegó un diccionario vacío.")
+    for name, history in histories.items():
+        check_history(history, f"histories[{name!r}]")
     fig, ax = plt.subplots(figsize=(7, 3.8))
     for name, history in histories.items():
         ax.plot(history.seconds, history.test_acc, "o-", markersize=3, label=name)

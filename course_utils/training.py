@@ -53,6 +53,7 @@ class History:
 
 def bf16_is_fast(device: torch.device) -> bool:
     """True si el dispositivo calcula en bfloat16 por hardware (GPU moderna o CPU con AVX-512 BF16/AMX)."""
+    device = check_device(device)
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type != "cpu":
@@ -222,6 +223,10 @@ def seconds_per_step(
     mixed_precision: bool = False,
 ) -> float:
     """Segundos que tarda un paso de entrenamiento, medidos sobre copias del modelo y del optimizador."""
+    check_model(model)
+    check_loader(train_loader, "entrenamiento")
+    check_device(device)
+    check_count(steps, "steps")
     # Una sola copia de los dos: así el optimizador copiado apunta a los parámetros de la red copiada.
     probe, probe_optimizer = copy.deepcopy((model, optimizer))
     probe.to(device).train()

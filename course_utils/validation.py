@@ -6,6 +6,7 @@ import math
 import unicodedata
 from collections.abc import Iterable
 from numbers import Integral, Real
+from pathlib import Path, PurePath
 
 import torch
 from torch import nn
@@ -134,11 +135,17 @@ def check_probabilities(
     return probabilities
 
 
-def check_count(value: object, name: str, minimum: int = 1) -> int:
-    """Exige un número entero (no bool ni float) de al menos ``minimum``: tamaños de lote, épocas, cantidades."""
+def check_integer(value: object, name: str) -> int:
+    """Exige un número entero (no bool ni float), sin mirar su valor."""
     if isinstance(value, bool) or not isinstance(value, Integral):
         shown = f" ({format_number(value, 2)})" if isinstance(value, Real) and not isinstance(value, bool) else ""
         raise TypeError(f"{name} debe ser un número entero, pero llegó {_kind(value)}{shown}.")
+    return int(value)
+
+
+def check_count(value: object, name: str, minimum: int = 1) -> int:
+    """Exige un número entero (no bool ni float) de al menos ``minimum``: tamaños de lote, épocas, cantidades."""
+    value = check_integer(value, name)
     if value < minimum:
         raise ValueError(f"{name} debe ser al menos {format_number(minimum)}, pero vale {format_number(value)}.")
     return int(value)
@@ -202,3 +209,24 @@ def check_loader(loader: object, task: str) -> None:
         )
     if len(loader) == 0:  # type: ignore[arg-type]
         raise ValueError(f"El conjunto de {task} está vacío: no hay ningún lote con el que trabajar.")
+
+
+def check_path(value: object, name: str = "path") -> Path:
+    """Exige una ruta de archivo: un ``str`` o un ``pathlib.Path``."""
+    if not isinstance(value, (str, PurePath)):
+        raise TypeError(f"{name} debe ser una ruta (str o pathlib.Path), pero llegó {_kind(value)}.")
+    return Path(value)
+
+
+_HISTORY_FIELDS = ("train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+
+
+def check_history(history: object, name: str = "history") -> object:
+    """Exige un historial como el que devuelve ``fit`` (un ``History``, con sus listas de métricas)."""
+    missing = [field for field in _HISTORY_FIELDS if not hasattr(history, field)]
+    if missing:
+        raise TypeError(
+            f"Se esperaba en {name} un historial (el History que devuelve fit), pero llegó {_kind(history)}, "
+            f"sin {', '.join(missing)}."
+        )
+    return history

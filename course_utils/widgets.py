@@ -12,14 +12,14 @@ from matplotlib.figure import Figure
 from course_utils.data import CLASSES_ES
 from course_utils.formatting import format_number, format_percent
 from course_utils.plots import decimal_comma_ticks, to_displayable
-from course_utils.validation import check_images, check_labels, check_probabilities, check_tensor
+from course_utils.validation import check_images, check_integer, check_labels, check_probabilities, check_tensor
 
 IMAGE_SHAPE = (3, 32, 32)
 
 
 def _check_shape(shape: tuple[int, ...]) -> None:
     """Comprueba que la forma sea (C, H, W) con tamaños positivos."""
-    if len(shape) != 3 or any(int(size) < 1 for size in shape):
+    if not isinstance(shape, (tuple, list)) or len(shape) != 3 or any(int(size) < 1 for size in shape):
         raise ValueError(f"Se esperaba una forma (C, H, W) con tamaños positivos, pero llegó {shape}.")
 
 
@@ -27,6 +27,7 @@ def flat_index(c: int, h: int, w: int, shape: tuple[int, int, int] = IMAGE_SHAPE
     """Posición del elemento (c, h, w) en el vector aplanado: c·H·W + h·W + w."""
     _check_shape(shape)
     for name, value, size in zip("chw", (c, h, w), shape, strict=True):
+        check_integer(value, name)
         if not 0 <= value < size:
             raise IndexError(f"El índice {name}={value} está fuera de rango: debe ir de 0 a {size - 1}.")
     _, height, width = shape
@@ -36,6 +37,7 @@ def flat_index(c: int, h: int, w: int, shape: tuple[int, int, int] = IMAGE_SHAPE
 def unflat_index(index: int, shape: tuple[int, int, int] = IMAGE_SHAPE) -> tuple[int, int, int]:
     """Camino de vuelta: de la posición plana a (c, h, w)."""
     _check_shape(shape)
+    check_integer(index, "index")
     channels, height, width = shape
     total = channels * height * width
     if not 0 <= index < total:
@@ -47,8 +49,8 @@ def unflat_index(index: int, shape: tuple[int, int, int] = IMAGE_SHAPE) -> tuple
 
 def describe_mapping(c: int, h: int, w: int, shape: tuple[int, int, int] = IMAGE_SHAPE) -> str:
     """Texto HTML con la cuenta que lleva de (c, h, w) a la posición plana."""
-    _, height, width = shape
     index = flat_index(c, h, w, shape)
+    _, height, width = shape
     return (
         f"<b>(c, h, w) = ({c}, {h}, {w})</b> → posición plana "
         f"<b>{c}·{height * width} + {h}·{width} + {w} = {index}</b> "

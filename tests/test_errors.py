@@ -21,7 +21,7 @@ from traitlets.config import Config
 
 from course_utils import errors
 from course_utils.config import setup
-from course_utils.models import MLP, SmallCNN
+from course_utils.models import MLP
 
 NO_GPU = pytest.mark.skipif(torch.cuda.is_available(), reason="hay GPU: este error solo sale sin ella")
 
@@ -67,7 +67,7 @@ REAL_ERRORS = [
                  id="mlp-missing-batch"),
     pytest.param(lambda: MLP()(torch.rand(3072)), ["dimensión 1", "falta la dimensión del lote", "unsqueeze(0)"],
                  id="flat-vector-missing-batch"),
-    pytest.param(lambda: SmallCNN()(torch.rand(3, 32, 32)),
+    pytest.param(lambda: nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8))(torch.rand(3, 32, 32)),
                  ["4 dimensiones", "uno de 3", "falta la dimensión del lote", "imagen.unsqueeze(0)"],
                  id="cnn-missing-batch"),
     pytest.param(lambda: nn.Conv2d(3, 16, 3)(torch.rand(8, 32, 32, 3)),

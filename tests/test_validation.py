@@ -9,16 +9,27 @@ from torch import nn
 matplotlib.use("Agg")
 
 from course_utils import validation  # noqa: E402
-from course_utils.models import MLP  # noqa: E402
+from course_utils.animations import (  # noqa: E402
+    convolution_gif,
+    convolve2d_valid,
+    flatten_matrix_gif,
+    show_gif,
+)
+from course_utils.models import MLP, ResidualBlock, SmallCNN, conv_bn_relu, count_parameters  # noqa: E402
 from course_utils.plots import (  # noqa: E402
+    LiveCurves,
     show_accuracy_per_class,
     show_confusion_matrix,
+    show_histories,
     show_images,
     show_mistakes,
     show_probabilities,
+    to_displayable,
 )
 from course_utils.training import (  # noqa: E402
+    History,
     accuracy_per_class,
+    bf16_is_fast,
     confusion_matrix,
     evaluate,
     extract_features,
@@ -27,9 +38,10 @@ from course_utils.training import (  # noqa: E402
     load_checkpoint,
     predict,
     save_checkpoint,
+    seconds_per_step,
     train_linear_head,
 )
-from course_utils.widgets import prediction_browser  # noqa: E402
+from course_utils.widgets import describe_mapping, flat_index, prediction_browser, unflat_index  # noqa: E402
 
 IMAGES = torch.rand(4, 3, 32, 32)
 LABELS = torch.tensor([0, 1, 2, 3])
@@ -254,5 +266,90 @@ def test_mlp_still_accepts_channels_first_batches_and_flat_vectors():
     ],
 )
 def test_plot_boundaries(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def _live_curves() -> LiveCurves:
+    """Unas curvas sin mostrar nada (sin pasar por IPython)."""
+    curves = LiveCurves.__new__(LiveCurves)
+    return curves
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # seconds_per_step y bf16_is_fast
+        (lambda: seconds_per_step(MLP, LOADER, None), TypeError, "Has pasado la clase MLP"),
+        (lambda: seconds_per_step(MLP(), IMAGES, None), TypeError, "cargador de lotes .* pero llegó torch.Tensor"),
+        (lambda: seconds_per_step(MLP(), LOADER, None, steps=0), ValueError, "steps debe ser al menos 1, pero vale 0"),
+        (lambda: seconds_per_step(MLP(), LOADER, None, steps=2.5), TypeError, "steps debe ser un número entero"),
+        (lambda: bf16_is_fast(0), TypeError, "Se esperaba un dispositivo .* pero llegó int"),
+        (lambda: bf16_is_fast("gpu"), ValueError, "«gpu» no es un dispositivo de PyTorch"),
+        # count_parameters y constructores
+        (lambda: count_parameters(MLP), TypeError, "Has pasado la clase MLP"),
+        (lambda: count_parameters([1, 2]), TypeError, "nn.Module. en model, pero llegó list"),
+        (lambda: MLP(hidden_sizes=512), TypeError, "hidden_sizes debe ser una secuencia de enteros, .* llegó int"),
+        (lambda: MLP(hidden_sizes=(512.5,)), TypeError, "debe ser un número entero, pero llegó float"),
+        (lambda: MLP(hidden_sizes=(512, 0)), ValueError, "Los tamaños de las capas deben ser positivos"),
+        (lambda: ResidualBlock("16", 16), TypeError, "in_channels debe ser un número entero, pero llegó str"),
+        (lambda: ResidualBlock(16, 0), ValueError, "out_channels debe ser al menos 1, pero vale 0"),
+        (lambda: conv_bn_relu(3, 16.0), TypeError, "out_channels debe ser un número entero, pero llegó float"),
+        (lambda: conv_bn_relu(-3, 16), ValueError, "in_channels debe ser al menos 1, pero vale -3"),
+        # SmallCNN.forward
+        (lambda: SmallCNN()(IMAGES.numpy()), TypeError, "lote de imágenes, pero llegó numpy.ndarray"),
+        (lambda: SmallCNN()(IMAGES.permute(0, 2, 3, 1)), ValueError, "parece que los canales van al final"),
+        (lambda: SmallCNN()(IMAGES[0]), ValueError, r"parece una sola imagen; .*unsqueeze\(0\)"),
+        (lambda: SmallCNN()(torch.rand(4, 1, 32, 32)), ValueError, r"\(N, 3, H, W\), pero llegó la forma \(4, 1"),
+    ],
+)
+def test_model_and_timing_boundaries(call, error, message):
+    with pytest.raises(error, match=message):
+        call()
+
+
+def test_small_cnn_still_accepts_channels_first_batches():
+    assert SmallCNN()(IMAGES).shape == (4, 10)
+    assert count_parameters(MLP(hidden_sizes=(8,))) == 3072 * 8 + 8 + 8 * 10 + 10
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        # to_displayable
+        (lambda: to_displayable(IMAGES.tolist()), TypeError, r"torch.tensor\(imagenes\)"),
+        (lambda: to_displayable(torch.rand(4, 1, 32, 32)), ValueError, r"\(N, 3, H, W\), pero llegó la forma"),
+        (lambda: to_displayable(IMAGES.long()), TypeError, "deben ser uint8 .* pero son torch.int64"),
+        # show_histories y LiveCurves.update
+        (lambda: show_histories([History()]), TypeError, r"diccionario \{nombre: History\} .* llegó list"),
+        (lambda: show_histories({}), ValueError, "al menos un historial .* diccionario vacío"),
+        (lambda: show_histories({"a": [0.5]}), TypeError, r"histories\['a'\] un historial .* llegó list"),
+        (lambda: _live_curves().update({"test_acc": [0.5]}), TypeError, "historial .* llegó dict, sin train_loss"),
+        # animaciones
+        (lambda: flatten_matrix_gif(3, 4), TypeError, "path debe ser una ruta .* pero llegó int"),
+        (lambda: flatten_matrix_gif("x.gif", 4.0), TypeError, "size debe ser un número entero, pero llegó float"),
+        (lambda: flatten_matrix_gif("x.gif", 1), ValueError, "al menos 2×2 elementos, pero size=1"),
+        (lambda: convolution_gif("x.gif", fps="2"), TypeError, "fps debe ser un número entero, pero llegó str"),
+        (lambda: convolution_gif("x.gif", fps=0), ValueError, "fps debe ser al menos 1, pero vale 0"),
+        (lambda: convolution_gif("x.gif", size=2), ValueError, "al menos 3×3 .* size=2"),
+        (lambda: convolve2d_valid("imagen", [[1]]), TypeError, "en image una lista no vacía .* llegó str"),
+        (lambda: convolve2d_valid([[1, "a"]], [[1]]), TypeError, r"image debe contener solo números, .* str \('a'\)"),
+        (lambda: convolve2d_valid([[1, 2], [3]], [[1]]), ValueError, r"image debe ser rectangular.*\[1, 2\]"),
+        (lambda: convolve2d_valid([[1, 2]], [[1], [2]]), ValueError, r"núcleo \(2×1\) debe caber en la imagen"),
+        (lambda: show_gif(None, "texto"), TypeError, "nombre de una animación .* llegó NoneType"),
+        (lambda: show_gif("Nada.gif", "texto"), FileNotFoundError, "No encuentro la animación 'Nada.gif'"),
+        # widgets
+        (lambda: flat_index("1", 0, 0), TypeError, "c debe ser un número entero, pero llegó str"),
+        (lambda: flat_index(0, 1.5, 0), TypeError, r"h debe ser un número entero, pero llegó float \(1,50\)"),
+        (lambda: flat_index(0, 0, 32), IndexError, "w=32 está fuera de rango: debe ir de 0 a 31"),
+        (lambda: flat_index(0, 0, 0, shape=(3, 32)), ValueError, r"forma \(C, H, W\) con tamaños positivos"),
+        (lambda: unflat_index(None), TypeError, "index debe ser un número entero, pero llegó NoneType"),
+        (lambda: unflat_index(-1), IndexError, "La posición -1 está fuera de rango"),
+        (lambda: describe_mapping(3, 0, 0), IndexError, "c=3 está fuera de rango: debe ir de 0 a 2"),
+        (lambda: describe_mapping(0, 0, 0, shape=(3, 32)), ValueError, r"forma \(C, H, W\)"),
+        (lambda: describe_mapping(0, "0", 0), TypeError, "h debe ser un número entero, pero llegó str"),
+    ],
+)
+def test_display_boundaries(call, error, message):
     with pytest.raises(error, match=message):
         call()
