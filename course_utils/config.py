@@ -100,6 +100,8 @@ def describe_mode(settings: Settings) -> str:
 
 def setup(seed: int = DEFAULT_SEED, verbose: bool = True, explain_errors: bool = True) -> torch.device:
     """Fija semillas, hilos y formato de impresión, explica los errores en español y devuelve el dispositivo."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise TypeError(f"seed debe ser un entero de 0 en adelante, pero llegó {seed!r}.")
     settings = get_settings()
     random.seed(seed)
     np.random.seed(seed)

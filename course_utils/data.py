@@ -503,7 +503,7 @@ def make_synthetic(split: str, size: int | None = None) -> tuple[torch.Tensor, t
     partición da siempre las mismas imágenes.
     """
     _check_split(split)
-    size = SYNTHETIC_SIZES[split] if size is None else size
+    size = SYNTHETIC_SIZES[split] if size is None else check_count(size, "size")
     generator = torch.Generator().manual_seed(1234 if split == "train" else 5678)
     labels = torch.arange(size) % 10
     labels = labels[torch.randperm(size, generator=generator)]

@@ -17,6 +17,7 @@ from course_utils.validation import (
     check_count,
     check_history,
     check_images,
+    check_integer,
     check_labels,
     check_probabilities,
     to_tensor,
@@ -113,6 +114,10 @@ def show_probabilities(
             f"{format_number(len(probabilities))}."
         )
     check_probabilities(probabilities.reshape(1, -1), len(classes))
+    if true_label is not None:
+        true_label = check_integer(true_label.item() if torch.is_tensor(true_label) else true_label, "true_label")
+        if not 0 <= true_label < len(classes):
+            raise ValueError(f"true_label debe ir de 0 a {len(classes) - 1}, pero vale {true_label}.")
     best = int(probabilities.argmax())
     colors = ["tab:orange" if k == best else "tab:blue" for k in range(len(classes))]
     fig, ax = plt.subplots(figsize=(6, 3.5))

@@ -22,6 +22,7 @@ from course_utils.validation import (
     check_labels,
     check_loader,
     check_model,
+    check_optimizer,
     check_positive_number,
     check_tensor,
 )
@@ -153,6 +154,7 @@ def fit(
     (sin contar la evaluación) llega a ese número de segundos, aunque la última época quede a medias.
     """
     check_model(model)
+    check_optimizer(optimizer)
     check_count(epochs, "epochs")
     if max_steps is not None:
         check_count(max_steps, "max_steps")
@@ -227,6 +229,7 @@ def seconds_per_step(
     check_loader(train_loader, "entrenamiento")
     check_device(device)
     check_count(steps, "steps")
+    check_optimizer(optimizer)
     # Una sola copia de los dos: así el optimizador copiado apunta a los parámetros de la red copiada.
     probe, probe_optimizer = copy.deepcopy((model, optimizer))
     probe.to(device).train()

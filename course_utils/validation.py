@@ -200,6 +200,18 @@ def check_model(model: object, name: str = "model") -> nn.Module:
     return model
 
 
+def check_optimizer(optimizer: object) -> torch.optim.Optimizer:
+    """Exige un optimizador ya creado (``torch.optim.SGD(modelo.parameters(), lr=...)``), no su clase."""
+    if isinstance(optimizer, type) and issubclass(optimizer, torch.optim.Optimizer):
+        raise TypeError(
+            f"Has pasado la clase {optimizer.__name__}, no un optimizador: crea uno con "
+            f"torch.optim.{optimizer.__name__}(modelo.parameters(), lr=...)."
+        )
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"Se esperaba un optimizador de torch.optim, pero llegó {_kind(optimizer)}.")
+    return optimizer
+
+
 def check_loader(loader: object, task: str) -> None:
     """Exige un cargador de lotes (como el de ``make_loader``) con al menos un lote."""
     if isinstance(loader, torch.Tensor) or not isinstance(loader, Iterable) or not hasattr(loader, "__len__"):

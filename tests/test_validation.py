@@ -353,3 +353,30 @@ def test_small_cnn_still_accepts_channels_first_batches():
 def test_display_boundaries(call, error, message):
     with pytest.raises(error, match=message):
         call()
+
+
+def test_optimizer_true_label_synthetic_size_and_seed_are_checked():
+    import matplotlib.pyplot as plt
+
+    from course_utils.config import setup
+    from course_utils.data import BatchTransform, CIFAR10Tensor, make_loader, make_synthetic
+    from course_utils.models import MLP
+    from course_utils.plots import show_probabilities
+    from course_utils.training import fit, seconds_per_step
+
+    model = MLP(hidden_sizes=(8,))
+    data = CIFAR10Tensor(*make_synthetic("test", 40), "sintético", "test")
+    loader = make_loader(data.with_transform(BatchTransform()), batch_size=20)
+    with pytest.raises(TypeError, match="Has pasado la clase SGD, no un optimizador"):
+        fit(model, loader, loader, torch.optim.SGD, 1, progress=False)
+    with pytest.raises(TypeError, match="Se esperaba un optimizador de torch.optim"):
+        seconds_per_step(model, loader, None)
+    with pytest.raises(ValueError, match="true_label debe ir de 0 a 9, pero vale 10"):
+        show_probabilities(torch.full((10,), 0.1), true_label=10)
+    with pytest.raises(TypeError, match="true_label debe ser un número entero"):
+        show_probabilities(torch.full((10,), 0.1), true_label="gato")
+    with pytest.raises(ValueError, match="size debe ser al menos 1, pero vale -5"):
+        make_synthetic("train", -5)
+    with pytest.raises(TypeError, match="seed debe ser un entero de 0 en adelante"):
+        setup(seed=1.5, verbose=False)
+    plt.close("all")
