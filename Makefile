@@ -26,7 +26,7 @@ lab: install
 
 # pytest sale con 5 cuando no encuentra ninguna prueba: eso no es un éxito.
 test: install
-	@$(BIN)/python -m pytest $(PYTEST_ARGS); status=$$?; \
+	@$(BIN)/python -m pytest -rs $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest no ejecutó ninguna prueba"; exit 1; fi; \
 	exit $$status
 

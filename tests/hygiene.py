@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+from pathlib import Path
 
 import nbformat
+import pytest
 
 # Rutas absolutas de una máquina concreta (Linux, macOS, Windows) o carpetas temporales.
 ABSOLUTE_PATH = re.compile(
@@ -102,3 +105,25 @@ def portability_problems(nb: dict) -> list[str]:
                 if node.func.attr in {"system", "getoutput"} or magic in SHELL_MAGICS:
                     problems.append(f"celda {number}: ejecuta una orden de shell, que cambia de un sistema a otro")
     return problems
+
+
+# --- Pruebas que no pueden ejecutarse: en CI, un fallo; en la máquina de un alumno, un salto -----------------
+
+# El archivo que .ci/run extrae como copia de CIFAR-10 cuando existe ../shared junto al repositorio.
+SHARED_CIFAR10 = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "cifar10-jpg.tar.gz"
+
+
+def in_ci() -> bool:
+    """True si la variable de entorno CI vale «true» o «1» (como la definen GitHub Actions, GitLab y .ci/run)."""
+    return os.environ.get("CI", "").strip().lower() in ("true", "1")
+
+
+def skip_or_fail_in_ci(reason: str) -> None:
+    """Salta la prueba, salvo en CI: allí, una prueba que no puede ejecutarse es un fallo, no un salto.
+
+    Úsala solo para lo que CI debe tener (Chromium, la copia de CIFAR-10 de ../shared). Los saltos que no
+    indican nada roto (ser root, no tener GPU) siguen siendo pytest.skip.
+    """
+    if in_ci():
+        pytest.fail(f"En CI esta prueba debe ejecutarse, pero no puede: {reason}", pytrace=False)
+    pytest.skip(reason)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
-from PIL import Image
+from matplotlib.colors import to_hex
+from PIL import Image, ImageChops
 
+from course_utils import animations
 from course_utils.animations import (
     ANIMATIONS,
     ANIMATIONS_DIR,
@@ -113,3 +115,87 @@ def test_regenerating_replaces_the_course_animations(tmp_path):
     first = [p.read_bytes() for p in regenerate_all(tmp_path)]
     assert [p.read_bytes() for p in regenerate_all(tmp_path)] == first
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(ANIMATIONS)
+
+
+# --- Lo que enseña cada fotograma (no solo que el GIF salga igual byte a byte) ---------------------------------
+
+CURRENT, DONE = to_hex("#fd8d3c"), to_hex("#9ecae1")
+
+
+def _drawings(monkeypatch, tmp_path, make, **kwargs):
+    """La figura, la función que dibuja cada paso y el número de pasos de una animación, sin escribir el GIF."""
+    captured = {}
+
+    def capture(fig, draw, steps, path, fps, overwrite):
+        captured.update(fig=fig, draw=draw, steps=steps)
+        return path
+
+    monkeypatch.setattr(animations, "_save", capture)
+    make(tmp_path / "sin-escribir.gif", **kwargs)
+    return captured["fig"], captured["draw"], captured["steps"]
+
+
+def _cells(ax) -> dict[tuple[float, float], tuple[str, int | None]]:
+    """Cada casilla dibujada, por la esquina inferior izquierda: (color, número que lleva o None si está vacía)."""
+    numbers = {(t.get_position()[0] - 0.5, t.get_position()[1] - 0.5): int(t.get_text()) for t in ax.texts}
+    return {
+        (p.get_x(), p.get_y()): (to_hex(p.get_facecolor()), numbers.get((p.get_x(), p.get_y()))) for p in ax.patches
+    }
+
+
+@pytest.mark.parametrize("size", [3, 4])
+def test_each_flatten_frame_highlights_the_element_that_goes_to_its_position(monkeypatch, tmp_path, size):
+    fig, draw, steps = _drawings(monkeypatch, tmp_path, flatten_matrix_gif, size=size)
+    assert steps == size * size, "un fotograma por elemento de la matriz"
+    ax_matrix, ax_vector = fig.axes
+    for step in range(steps):
+        draw(step)
+        row, col = divmod(step, size)
+        matrix, vector = _cells(ax_matrix), _cells(ax_vector)
+        current = [where for where, (color, _) in matrix.items() if color == CURRENT]
+        assert current == [(col, size - 1 - row)], f"paso {step}: en la matriz se resalta {current}"
+        assert matrix[(col, size - 1 - row)][1] == step + 1, "la casilla resaltada lleva el número del elemento"
+        done = sorted(number for color, number in matrix.values() if color == DONE)
+        assert done == list(range(1, step + 1)), f"paso {step}: ya aplanados {done}"
+        assert vector[(step, 0)] == (CURRENT, step + 1), f"paso {step}: el elemento va a la posición {step}"
+        placed = sorted((x, number) for (x, _), (_, number) in vector.items() if number is not None)
+        assert placed == [(i, i + 1) for i in range(step + 1)], f"paso {step}: el vector lleva {placed}"
+        assert f"fila {row}, columna {col} → posición {step}" in ax_matrix.get_title()
+
+
+@pytest.mark.parametrize("size", [4, 5])
+def test_each_convolution_frame_shows_its_window_and_the_value_torch_computes(monkeypatch, tmp_path, size):
+    fig, draw, steps = _drawings(monkeypatch, tmp_path, convolution_gif, size=size)
+    out = size - 2
+    assert steps == out * out, "un fotograma por casilla del mapa de salida"
+    image = torch.tensor(edge_image(size), dtype=torch.float32)[None, None]
+    kernel = torch.tensor(VERTICAL_EDGE_KERNEL, dtype=torch.float32)[None, None]
+    expected = F.conv2d(image, kernel)[0, 0].long()
+    ax_image, _, ax_output, ax_text = fig.axes
+    for step in range(steps):
+        draw(step)
+        top, left = divmod(step, out)
+        window = {(c, size - 1 - r) for r in range(top, top + 3) for c in range(left, left + 3)}
+        highlighted = {where for where, (color, _) in _cells(ax_image).items() if color == CURRENT}
+        assert highlighted == window, f"paso {step}: la ventana resaltada no es la de la fila {top}, columna {left}"
+        output = _cells(ax_output)
+        shown = {(out - 1 - y, x): number for (x, y), (_, number) in output.items() if number is not None}
+        assert shown == {divmod(i, out): expected.flatten()[i].item() for i in range(step + 1)}, f"paso {step}"
+        assert [where for where, (color, _) in output.items() if color == CURRENT] == [(left, out - 1 - top)]
+        value = expected[top, left].item()
+        (text,) = ax_text.texts
+        products, result = text.get_text().split(" = ")
+        assert int(result) == value and eval(products.replace("·", "*")) == value, text.get_text()
+        assert fig.get_suptitle().endswith(f"fila {top}, columna {left}: suma de productos = {value}")
+
+
+@pytest.mark.parametrize(("name", "frames"), [("Aplanar_matriz.gif", 16), ("Convolucion.gif", 9)])
+def test_committed_gifs_change_from_each_frame_to_the_next(name, frames):
+    with Image.open(ANIMATIONS_DIR / name) as gif:
+        assert gif.n_frames == frames
+        pictures = []
+        for i in range(gif.n_frames):
+            gif.seek(i)
+            pictures.append(gif.convert("RGB"))
+    for i, (before, after) in enumerate(zip(pictures, pictures[1:], strict=False), start=1):
+        assert ImageChops.difference(before, after).getbbox() is not None, f"el fotograma {i} repite el anterior"

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from hygiene import SHARED_CIFAR10, in_ci, skip_or_fail_in_ci
 from PIL import Image
 
 from course_utils import data
@@ -444,11 +445,12 @@ def test_bad_batch_arguments():
         BatchTransform()(images[:, :2])
 
 
-@pytest.mark.skipif(
-    find_imagefolder_root(get_settings().data_dir) is None,
-    reason="Sin la copia de CIFAR-10 en COURSE_DATA (CI la extrae de ../shared/data).",
-)
 def test_real_cifar10_from_course_data():
+    if find_imagefolder_root(get_settings().data_dir) is None:
+        reason = "Sin la copia de CIFAR-10 en COURSE_DATA (CI la extrae de ../shared/data)."
+        if SHARED_CIFAR10.exists():  # .ci/run la habría extraído: en CI, que falte es un fallo
+            skip_or_fail_in_ci(f"{reason} Existe {SHARED_CIFAR10}, pero COURSE_DATA no apunta a su copia extraída.")
+        pytest.skip(reason)  # sin ../shared (la máquina de un alumno), CI tampoco tiene la copia
     train, test = load_cifar10("train"), load_cifar10("test")
     assert (len(train), len(test)) == (50_000, 10_000)
     assert not train.synthetic and train.source in ("imagefolder", "torchvision")
@@ -529,3 +531,58 @@ def test_a_hostile_pickle_in_the_torchvision_files_never_runs(tmp_path):
         result = load_cifar10("train", data_dir=tmp_path, offline=True)
     assert not marker.exists(), "el código del pickle no se ha ejecutado"
     assert result.synthetic
+
+
+# --- skip_or_fail_in_ci (tests/hygiene.py): en CI, una prueba que no puede ejecutarse falla ---------------
+
+
+@pytest.mark.parametrize("value", ["true", "1", "TRUE"])
+def test_skip_or_fail_in_ci_fails_in_ci(monkeypatch, value):
+    monkeypatch.setenv("CI", value)
+    assert in_ci()
+    with pytest.raises(pytest.fail.Exception, match="En CI esta prueba debe ejecutarse, pero no puede: falta X"):
+        skip_or_fail_in_ci("falta X")
+
+
+@pytest.mark.parametrize("value", [None, "", "false", "0"])
+def test_skip_or_fail_in_ci_skips_outside_ci(monkeypatch, value):
+    if value is None:
+        monkeypatch.delenv("CI", raising=False)
+    else:
+        monkeypatch.setenv("CI", value)
+    assert not in_ci()
+    with pytest.raises(pytest.skip.Exception, match="falta X"):
+        skip_or_fail_in_ci("falta X")
+
+
+def test_without_the_real_copy_ci_fails_only_if_shared_data_exists(monkeypatch, tmp_path):
+    """Sin la copia de CIFAR-10, la prueba de la copia real falla en CI si existe ../shared/data; si no, se salta."""
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path / "sin-datos"))
+    archive = tmp_path / "cifar10-jpg.tar.gz"
+    monkeypatch.setitem(globals(), "SHARED_CIFAR10", archive)
+    with pytest.raises(pytest.skip.Exception, match="Sin la copia de CIFAR-10"):
+        test_real_cifar10_from_course_data()
+    archive.write_bytes(b"")
+    with pytest.raises(pytest.fail.Exception, match="En CI esta prueba debe ejecutarse"):
+        test_real_cifar10_from_course_data()
+
+
+def _order(loader) -> torch.Tensor:
+    """Las etiquetas de una pasada completa por el cargador, en el orden en que salen."""
+    return torch.cat([labels for _, labels in loader])
+
+
+def test_shuffled_loader_order_depends_on_the_seed():
+    """La misma semilla da el mismo orden; otra semilla, otro; y cada época se baraja de nuevo."""
+    images, _ = make_synthetic("test", size=10)
+    dataset = CIFAR10Tensor(images.repeat(10, 1, 1, 1)[:100], torch.arange(100) % 10, "sintético", "test")
+    dataset.labels = torch.arange(100)  # cada imagen con una etiqueta distinta: la etiqueta dice de qué imagen es
+    first = _order(make_loader(dataset, 16, shuffle=True, seed=1))
+    assert torch.equal(first.sort().values, torch.arange(100)), "cada imagen sale una vez por época"
+    assert not torch.equal(first, torch.arange(100)), "shuffle=True baraja"
+    assert torch.equal(first, _order(make_loader(dataset, 16, shuffle=True, seed=1)))
+    assert not torch.equal(first, _order(make_loader(dataset, 16, shuffle=True, seed=2))), "la semilla no cuenta"
+    loader = make_loader(dataset, 16, shuffle=True, seed=1)
+    assert not torch.equal(_order(loader), _order(loader)), "dos épocas seguidas salen en el mismo orden"
+    assert torch.equal(_order(make_loader(dataset, 16)), torch.arange(100)), "sin shuffle, en orden"

@@ -3,10 +3,13 @@ una respuesta en blanco y, si pide una función o una clase, reconoce su esquele
 
 from __future__ import annotations
 
+import ast
 import builtins
 import dis
+import inspect
 import math
 import re
+import textwrap
 import types
 
 import numpy as np
@@ -39,6 +42,10 @@ from course_utils.exercises import (  # los nombres que importan los cuadernos
     exercise_logits,
     exercise_predictions,
     exercise_single_output,
+    lesson01,
+    lesson02,
+    lesson03,
+    lesson04,
 )
 
 ALL = [
@@ -1107,3 +1114,115 @@ def test_accented_aliases_work(kind, capsys):
     namespace = {"ejercicio": exercise}
     exec("metodo = ejercicio.solucio\u0301n", namespace)
     assert namespace["metodo"] == exercise.show_solution
+
+
+# --- La última comprobación de cada ejercicio también atrapa algo --------------------------------------------
+#
+# Cada respuesta de LAST_CHECK supera todas las comprobaciones de su ejercicio salvo la última: si esa última
+# desapareciera (o dejara de mirar lo que debe), la respuesta equivocada pasaría por buena. La prueba exige que el
+# WrongAnswer salga justo del último `raise` del método que hace la comprobación final.
+
+
+def _flat_counting_from_one(c, h, w, forma):
+    C, H, W = forma
+    return c * H * W + h * W + w + 1  # cuenta las posiciones desde 1
+
+
+def _unflat_counting_from_one(posicion, forma):
+    C, H, W = forma
+    c, resto = divmod(posicion, H * W)
+    return c + 1, resto // W + 1, resto % W + 1
+
+
+class _MLPEndingInSoftmax(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.layers = nn.Sequential(*SMALL_MLP, nn.Softmax(dim=1))
+
+    def forward(self, x):
+        return self.layers(x.flatten(1))
+
+
+class _FixedWithSqueeze(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lineal = nn.Linear(3072, 10)
+
+    def forward(self, x):
+        return self.lineal(torch.flatten(x, start_dim=1)).squeeze()  # con una imagen, se lleva el eje del lote
+
+
+def _probability_without_normalizing(salida, k):
+    return torch.exp(salida[0, k])  # softmax sin dividir entre la suma
+
+
+def _step_returning_the_loss_after_the_update(modelo, imagenes, etiquetas, optimizador, funcion_perdida):
+    optimizador.zero_grad()
+    perdida = funcion_perdida(modelo(imagenes), etiquetas)
+    perdida.backward()
+    optimizador.step()
+    return funcion_perdida(modelo(imagenes), etiquetas).item()  # la pérdida con los pesos ya actualizados
+
+
+class _SigmoidBlock(_Block):
+    def forward(self, x):
+        return torch.sigmoid(x + self.f(x))  # sigmoide en vez de ReLU
+
+
+def _names_in_another_order():
+    names = [CLASSES_ES[i] for i in exercise_logits().argmax(1).tolist()]
+    return names[1:] + names[:1]
+
+
+LAST_CHECK = [
+    (FlatPosition, "verify", _flat_counting_from_one, "devolvió 6, pero se esperaba 5 (= 0·1024 + 0·32 + 5)."),
+    (UnflatPosition, "verify", _unflat_counting_from_one, "devolvió `(1, 1, 1)`, pero se esperaba `(0, 0, 0)`."),
+    (FlattenBatch, "verify", exercise_batch_64().transpose(2, 3).flatten(1), "no están en el orden de torch.flatten"),
+    (BuildMLP, "_check_logits", _MLPEndingInSoftmax(), "tu modelo termina en nn.Softmax"),
+    (LogitsToNames, "verify", _names_in_another_order(), "Son los nombres correctos, pero en otro orden"),
+    (ParameterCount, "verify", 768, "tu respuesta es 768, pero la capa tiene 131 328 parámetros"),
+    (FixForward, "verify", _FixedWithSqueeze, "con un lote de una imagen la salida tiene forma (10,), no (1, 10)"),
+    (ClassProbability, "_check_case", _probability_without_normalizing, "pero la probabilidad de la clase 3 es"),
+    (Accuracy, "verify", 0.5, "tu exactitud es 0,5000, pero la del lote es 0,2500"),
+    (InitialLoss, "verify", 2.0, "tu respuesta es 2,0, pero −log(1/10) ≈ 2,3026"),
+    (TrainingStep, "verify", _step_returning_the_loss_after_the_update, "pero la pérdida del paso 1 era"),
+    (ConvOutputShape, "verify", (8, 16, 16, 16), "tu forma es (8, 16, 16, 16)"),
+    (ConvParameterCount, "verify", 1000, "tu respuesta es 1000, pero la capa tiene 73 856 parámetros"),
+    (WriteResidualBlock, "verify", _SigmoidBlock, "debería devolver relu(x), pero no es así"),
+]
+
+
+def _last_raise_lines(function) -> range:
+    """Las líneas del último `raise` (por posición) del código de una función."""
+    source, first = inspect.getsourcelines(function)
+    tree = ast.parse(textwrap.dedent("".join(source)))
+    last = max((node for node in ast.walk(tree) if isinstance(node, ast.Raise)), key=lambda node: node.lineno)
+    return range(first + last.lineno - 1, first + last.end_lineno)
+
+
+@pytest.mark.parametrize(
+    ("kind", "method", "answer", "fragment"), LAST_CHECK, ids=[k.__name__ for k, _, _, _ in LAST_CHECK]
+)
+def test_an_answer_that_passes_every_check_but_the_last_is_caught_by_the_last(kind, method, answer, fragment):
+    feedback = kind().evaluate(answer)
+    assert feedback.status == "incorrecto", f"la respuesta equivocada pasó por buena: {feedback}"
+    assert fragment in feedback.message, feedback.message
+    with pytest.raises(ex.WrongAnswer) as caught:
+        kind().verify(answer)
+    tb = caught.tb
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    function = getattr(kind, method)
+    assert tb.tb_frame.f_code is function.__code__, f"saltó en {tb.tb_frame.f_code.co_name}, no en {method}"
+    lines = _last_raise_lines(function)
+    assert tb.tb_lineno in lines, f"saltó en la línea {tb.tb_lineno}, no en la última comprobación ({lines})"
+
+
+def test_every_exercise_of_lessons_01_to_04_has_a_last_check_test():
+    kinds = {
+        value
+        for module in (lesson01, lesson02, lesson03, lesson04)
+        for value in vars(module).values()
+        if isinstance(value, type) and issubclass(value, ex.Exercise) and value.__module__ == module.__name__
+    }
+    assert kinds == {kind for kind, _, _, _ in LAST_CHECK}

@@ -11,14 +11,8 @@ import pytest
 from nbclient import NotebookClient
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-LESSONS = [
-    "00_preparacion.ipynb",
-    "01_aplanar_imagenes.ipynb",
-    "02_red_neuronal_desde_cero.ipynb",
-    "03_entrenar_mlp_cifar10.ipynb",
-    "04_redes_convolucionales.ipynb",
-    "05_transfer_learning_resnet18.ipynb",
-]
+# Todas las lecciones, sacadas de la carpeta: una lección nueva entra sola en la prueba.
+LESSONS = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 ADDRESS = re.compile(r" at 0x[0-9a-f]+")
 # Lo único que puede cambiar entre dos ejecuciones: el reloj (segundos, milisegundos, cocientes de tiempos,
 # ritmo de la barra de progreso), con coma o con punto decimal.
@@ -61,6 +55,11 @@ def rerun_mismatches(nb: dict) -> list[str]:
         for first, second in zip(doubled.cells[::2], doubled.cells[1::2], strict=True)
         if _visible_text(first) != _visible_text(second)
     ]
+
+
+def test_every_lesson_is_rerun():
+    assert LESSONS == sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")), "algún cuaderno no sigue el patrón NN_"
+    assert len(LESSONS) >= 7, LESSONS
 
 
 @pytest.mark.parametrize("name", LESSONS)

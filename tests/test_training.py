@@ -43,11 +43,17 @@ def _train(seed=0, epochs=2, **kwargs):
 
 
 def test_training_learns_and_records_history():
+    start = time.perf_counter()
     model, history = _train(epochs=3)
+    wall = time.perf_counter() - start
     assert len(history.train_loss) == len(history.test_acc) == len(history.seconds) == 3
     assert history.train_loss[-1] < history.train_loss[0]
     assert history.test_acc[-1] > 0.5, "en el conjunto sintético, 3 épocas bastan para pasar del azar (10 %)"
-    assert history.seconds == sorted(history.seconds)
+    # Segundos acumulados: cada época suma su tiempo de entrenamiento (positivo), y el total no pasa del reloj.
+    assert history.seconds[0] > 0
+    steps = zip(history.seconds, history.seconds[1:], strict=False)
+    assert all(later > earlier for earlier, later in steps), history.seconds
+    assert history.seconds[-1] <= wall, (history.seconds, wall)
     _, test_loader = _loaders()
     loss, accuracy = evaluate(model, test_loader)
     assert (loss, accuracy) == pytest.approx((history.test_loss[-1], history.test_acc[-1]))
@@ -486,3 +492,70 @@ def test_a_bad_checkpoint_gives_a_spanish_error_naming_the_file(tmp_path, make, 
     with pytest.raises(error, match=message) as caught:
         load_checkpoint(MLP(hidden_sizes=(8,)), path)
     assert str(path) in str(caught.value)
+
+
+# --- Errores realistas del bucle de entrenamiento que estas pruebas detectan --------------------------------
+
+
+def test_seconds_add_up_the_training_time_of_each_epoch_without_the_evaluation(clock):
+    """Con el reloj falso, 6 lotes de 20 ms por época son 0,12 s; los 2 lotes de evaluación (10 ms) no cuentan."""
+    train_loader, test_loader = _loaders()  # 6 lotes de entrenamiento y 2 de prueba por época
+    model = _SlowModel(delay=0.02, eval_delay=0.01)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    history = fit(model, train_loader, test_loader, optimizer, 3, progress=False)
+    assert history.seconds == pytest.approx([0.12, 0.24, 0.36])
+    assert clock.now == pytest.approx(3 * (0.12 + 0.02)), "el reloj sí avanza con la evaluación"
+
+
+class _ModeRecorder(nn.Module):
+    """Una red diminuta que anota, en cada llamada, si hay gradientes, si está en modo train() y el dtype de salida."""
+
+    def __init__(self, num_classes=10):
+        super().__init__()
+        self.layer = nn.Linear(3 * 32 * 32, num_classes)
+        self.calls: list[tuple[bool, bool, torch.dtype]] = []
+
+    def forward(self, x):
+        output = self.layer(x.flatten(1))
+        self.calls.append((torch.is_grad_enabled(), self.training, output.dtype))
+        return output
+
+
+def test_fit_trains_every_epoch_in_train_mode_and_evaluates_in_eval_mode():
+    """Tras evaluar (model.eval()), fit debe volver a model.train(): si no, desde la 2.ª época entrenaría en eval."""
+    train_loader, test_loader = _loaders()  # 6 lotes de entrenamiento y 2 de prueba por época
+    model = _ModeRecorder()
+    fit(model, train_loader, test_loader, torch.optim.SGD(model.parameters(), lr=0.01), 3, progress=False)
+    training = [mode for grad, mode, _ in model.calls if grad]
+    evaluating = [mode for grad, mode, _ in model.calls if not grad]
+    assert training == [True] * 3 * 6, f"lotes de entrenamiento en modo eval: {training}"
+    assert evaluating == [False] * 3 * 2, f"lotes de evaluación en modo train: {evaluating}"
+    assert [grad for grad, _, _ in model.calls] == ([True] * 6 + [False] * 2) * 3, "entrena 6 lotes, evalúa 2"
+
+
+def test_mixed_precision_fit_runs_in_bfloat16_and_fills_a_finite_history():
+    torch.manual_seed(0)
+    train_loader, test_loader = _loaders()
+    model = _ModeRecorder()
+    optimizer = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    history = fit(model, train_loader, test_loader, optimizer, 2, progress=False, mixed_precision=True)
+    for name, values in history.metrics().items():
+        assert len(values) == 2 and all(math.isfinite(v) for v in values), (name, values)
+    assert history.images_seen == [600, 1200] and len(history.seconds) == 2
+    assert {dtype for grad, _, dtype in model.calls if grad} == {torch.bfloat16}, "el forward no usó autocast"
+    assert model.layer.weight.dtype == torch.float32, "los pesos siguen en float32"
+    assert history.train_loss[-1] < history.train_loss[0]
+
+
+@pytest.mark.parametrize(("bad", "low", "high"), [(3, 0, 3), (-1, -1, 2)])
+def test_a_label_just_outside_the_classes_stops_fit_and_evaluate_in_spanish(bad, low, high):
+    """Una etiqueta igual a num_classes (o −1) da el error en español, no el IndexError en inglés de PyTorch."""
+    images, _ = make_synthetic("test", size=4)
+    batch = (images.float() / 255, torch.tensor([0, 1, 2, bad]))
+    loader = [batch]
+    model = _ModeRecorder(num_classes=3)
+    message = f"Las etiquetas deben ir de 0 a 2, pero hay etiquetas entre {low} y {high}."
+    with pytest.raises(ValueError, match=re.escape(message)):
+        fit(model, loader, loader, torch.optim.SGD(model.parameters(), lr=0.1), 1, num_classes=3, progress=False)
+    with pytest.raises(ValueError, match=re.escape(message)):
+        evaluate(model, loader, num_classes=3)

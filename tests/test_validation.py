@@ -99,6 +99,18 @@ def test_check_labels(value, kwargs, error, message):
         validation.check_labels(value, 10, **kwargs)
 
 
+@pytest.mark.parametrize("num_classes", [1, 3, 10])
+def test_check_labels_boundaries_are_exact(num_classes):
+    """0 y num_classes − 1 son válidas; num_classes y −1, las primeras que no, dan el error en español."""
+    edges = torch.tensor([0, num_classes - 1])
+    assert validation.check_labels(edges, num_classes) is edges
+    last = num_classes - 1
+    with pytest.raises(ValueError, match=f"deben ir de 0 a {last}, pero en la posición 2 hay un {num_classes}\\.$"):
+        validation.check_labels(torch.tensor([0, last, num_classes]), num_classes)
+    with pytest.raises(ValueError, match=f"deben ir de 0 a {last}, pero en la posición 1 hay un -1\\.$"):
+        validation.check_labels(torch.tensor([last, -1]), num_classes)
+
+
 @pytest.mark.parametrize(
     ("value", "error", "message"),
     [

@@ -149,7 +149,14 @@ class LogitsToNames(Exercise):
         if [CLASSES_EN.index(a) if a in CLASSES_EN else -1 for a in answer] == logits.argmax(1).tolist():
             raise WrongAnswer("los nombres están en inglés: usa CLASSES_ES para tenerlos en español.")
         if answer != expected:
-            raise WrongAnswer(f"se esperaba {expected}, pero tu lista es {answer}.")
+            same_names = all(isinstance(a, str) for a in answer) and sorted(answer) == sorted(expected)
+            order = (
+                " Son los nombres correctos, pero en otro orden: el nombre número i de la lista debe ser la clase "
+                "de la imagen i, la de la fila i de los logits."
+                if same_names
+                else ""
+            )
+            raise WrongAnswer(f"se esperaba {expected}, pero tu lista es {answer}.{order}")
 
 
 class ParameterCount(Exercise):
