@@ -215,14 +215,23 @@ class BatchTransform:
         return batch
 
 
-def make_loader(dataset: Dataset, batch_size: int = 256, shuffle: bool = False, seed: int = 0) -> DataLoader:
-    """Un DataLoader que pide al conjunto lotes enteros (una lista de índices) en vez de imagen a imagen."""
+def make_loader(
+    dataset: Dataset, batch_size: int = 256, shuffle: bool = False, seed: int = 0, num_batches: int | None = None
+) -> DataLoader:
+    """Un DataLoader que pide al conjunto lotes enteros (una lista de índices) en vez de imagen a imagen.
+
+    Con ``num_batches`` da exactamente ese número de lotes barajados, recorriendo el conjunto (cada vez en otro
+    orden) tantas veces como haga falta: con pocas imágenes, ``fit`` entrena esos pasos en una sola época.
+    """
     if len(dataset) == 0:
         raise ValueError("El conjunto de datos está vacío: no hay ningún lote que sacar.")
     if isinstance(batch_size, Integral) and not isinstance(batch_size, bool) and batch_size < 1:
         raise ValueError(f"batch_size debe ser un entero positivo, pero vale {batch_size}.")
     batch_size = check_count(batch_size, "batch_size")
-    if shuffle:
+    if num_batches is not None:
+        num_samples = check_count(num_batches, "num_batches") * batch_size
+        sampler = RandomSampler(dataset, num_samples=num_samples, generator=torch.Generator().manual_seed(seed))
+    elif shuffle:
         sampler = RandomSampler(dataset, generator=torch.Generator().manual_seed(seed))
     else:
         sampler = SequentialSampler(dataset)
@@ -496,27 +505,60 @@ def _download(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.Tensor] |
 
 
 def make_synthetic(split: str, size: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Imágenes sintéticas de 32×32 con 10 clases distinguibles (color y rayas propias de cada clase).
+    """Imágenes sintéticas de 32×32 con 10 clases que se pueden aprender, pero no de un vistazo.
 
-    Cada clase tiene un color de fondo y unas rayas con su propia orientación y frecuencia; cada imagen
-    añade un desplazamiento de las rayas, un brillo y ruido aleatorios. Es determinista: la misma
-    partición da siempre las mismas imágenes.
+    Cada imagen es un fondo de color con un parche redondo de textura en una posición al azar. La textura
+    (rayas verticales, horizontales o diagonales, cuadros o anillos) distingue las clases 0–4 entre sí, y las
+    5–9 entre sí, con las mismas cinco texturas; la clase k y la k + 5 solo se distinguen por el fondo, de
+    colores cálidos en las cinco primeras y fríos en las otras cinco; dentro de cada mitad, el tono solo da una
+    pista (el preferido de cada clase sale en el 60 % de sus imágenes). Así, lo que una red aprende con las
+    clases 0–4 le sirve para las 5–9.
+    Cada imagen varía al azar la posición y el tamaño del parche, la fase, la frecuencia y un pequeño giro de
+    la textura, su contraste y su tinte, el tono y el brillo del fondo, y lleva bastante ruido. Es
+    determinista: la misma partición da siempre las mismas imágenes, con las etiquetas equilibradas.
     """
     _check_split(split)
     size = SYNTHETIC_SIZES[split] if size is None else check_count(size, "size")
     generator = torch.Generator().manual_seed(1234 if split == "train" else 5678)
     labels = torch.arange(size) % 10
     labels = labels[torch.randperm(size, generator=generator)]
-    hue = labels.float() / 10
-    angle = (labels.float() * 0.7).view(-1, 1, 1)
-    frequency = (0.25 + 0.08 * (labels % 5).float()).view(-1, 1, 1)
+
+    def uniform(*shape: int) -> torch.Tensor:
+        return torch.rand(*shape, generator=generator)
+
+    # Por clase: textura (0 verticales, 1 horizontales, 2 diagonales, 3 cuadros, 4 anillos) y familia de colores.
+    kind = (labels % 5).view(-1, 1, 1)
+    frequency = (0.6 + 0.6 * uniform(size)).view(-1, 1, 1)
+    warm = torch.tensor([[0.75, 0.35, 0.3], [0.7, 0.65, 0.3], [0.6, 0.35, 0.65]])
+    cool = torch.tensor([[0.3, 0.6, 0.35], [0.3, 0.4, 0.75], [0.3, 0.65, 0.7]])
+    # El tono preferido de cada clase sale en el 60 % de sus imágenes: el color da una pista, no la respuesta.
+    preferred = uniform(size) < 0.6
+    shade = torch.where(preferred, labels % 3, torch.randint(0, 3, (size,), generator=generator))
+    background = torch.where((labels < 5).view(-1, 1), warm[shade], cool[shade])
     ys, xs = torch.meshgrid(torch.arange(32.0), torch.arange(32.0), indexing="ij")
-    phase = torch.rand(size, 1, 1, generator=generator) * 6.283
-    stripes = torch.sin(frequency * (xs * torch.cos(angle) + ys * torch.sin(angle)) + phase)
-    base = torch.stack([torch.sin(6.283 * (hue + k / 3)) * 0.35 + 0.5 for k in range(3)], dim=1)
-    brightness = 0.8 + 0.4 * torch.rand(size, 1, 1, 1, generator=generator)
-    images = base.view(-1, 3, 1, 1) * brightness + 0.25 * stripes.unsqueeze(1)
-    images = images + 0.08 * torch.randn(size, 3, 32, 32, generator=generator)
+    dy, dx = ys - (8 + 16 * uniform(size, 1, 1)), xs - (8 + 16 * uniform(size, 1, 1))  # centro del parche
+    phase = 2 * torch.pi * uniform(size, 1, 1)
+    diagonal_sign = torch.where(uniform(size, 1, 1) < 0.5, 1.0, -1.0)  # «/» o «\»: el volteo no cambia la clase
+    tilt = 0.3 * (uniform(size, 1, 1) - 0.5)  # un giro de hasta ±8,6°
+    u = dx * torch.cos(tilt) - dy * torch.sin(tilt)
+    v = dx * torch.sin(tilt) + dy * torch.cos(tilt)
+    textures = torch.stack(
+        [
+            torch.sin(frequency * u + phase),
+            torch.sin(frequency * v + phase),
+            torch.sin(frequency * (u + diagonal_sign * v) / 2**0.5 + phase),
+            1.6 * torch.sin(frequency * u + phase) * torch.sin(frequency * v + phase),
+            torch.sin(frequency * torch.sqrt(u**2 + v**2) + phase),
+        ]
+    )
+    pattern = textures.gather(0, kind.unsqueeze(0).expand(1, size, 32, 32)).squeeze(0)
+    radius = 9 + 4 * uniform(size, 1, 1)
+    window = torch.sigmoid(1.5 * (radius - torch.sqrt(dx**2 + dy**2)))  # parche redondo de borde suave
+    contrast = 0.12 + 0.18 * uniform(size, 1, 1)
+    background = (background + 0.08 * (2 * uniform(size, 3) - 1)) * (0.7 + 0.5 * uniform(size, 1))
+    tint = 0.7 + 0.6 * uniform(size, 3, 1, 1)  # la textura pesa distinto en cada canal
+    images = background.view(-1, 3, 1, 1) + (contrast * window * pattern).unsqueeze(1) * tint
+    images = images + 0.12 * torch.randn(size, 3, 32, 32, generator=generator)
     return (images.clamp(0, 1) * 255).round().to(torch.uint8), labels
 
 

@@ -316,7 +316,8 @@ def test_synthetic_is_deterministic_balanced_and_learnable():
     assert labels.bincount().tolist() == [500] * 10
     test_images, test_labels = make_synthetic("test")
     assert not torch.equal(test_images[:10], images[:10])
-    # Una regresión logística de unos segundos debe separar las clases.
+    # Una regresión logística de unos segundos debe pasar con holgura del azar (10 %), sin resolverlo: el color
+    # de fondo solo separa grupos de clases y la textura del parche no la ve bien un modelo lineal.
     torch.manual_seed(0)
     x = BatchTransform()(images).flatten(1)
     model = torch.nn.Linear(3072, 10)
@@ -326,7 +327,7 @@ def test_synthetic_is_deterministic_balanced_and_learnable():
         torch.nn.functional.cross_entropy(model(x), labels).backward()
         optimizer.step()
     accuracy = (model(BatchTransform()(test_images).flatten(1)).argmax(1) == test_labels).float().mean()
-    assert accuracy > 0.6
+    assert 0.35 < accuracy < 0.9
 
 
 def test_batches_shapes_ranges_and_seeded_shuffle():
