@@ -2,9 +2,10 @@
 
 1. Una época de entrenar la cabeza lineal sobre características ya calculadas, frente a una época que pasa
    cada lote por la red congelada antes de entrenar la cabeza (la proporción es la aceleración).
-2. El experimento de transferencia sin descargas: preentrenar ResNet18 en cinco clases (avión, automóvil,
-   pájaro, gato, ciervo) y aprender las otras cinco con solo SHOTS imágenes etiquetadas por clase, con una
-   cabeza sobre las características transferidas frente a la misma red entrenada desde cero con esas imágenes.
+2. El estudio de transferencia sin descargas: preentrenar ResNet18 en cinco clases (avión, automóvil, pájaro,
+   gato, ciervo) y aprender las otras cinco con BUDGETS imágenes etiquetadas por clase y SEEDS semillas, con una
+   cabeza sobre las características transferidas frente a la misma red entrenada desde cero con esas imágenes
+   (``course_utils.training.transfer_study``, lo mismo que la lección 06 en modo completo).
 3. Entrenar ResNet18 desde cero a 32×32 con un presupuesto de 10 minutos (segundos por época y exactitud).
 
 Sin pesos de ImageNet (no se pueden descargar aquí): la red congelada del punto 1 tiene pesos aleatorios, lo
@@ -29,14 +30,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data_loading import linked_data_dir  # noqa: E402
 
 from course_utils import data  # noqa: E402
-from course_utils.training import evaluate, extract_features, fit, train_linear_head  # noqa: E402
+from course_utils.training import extract_features, fit, transfer_study  # noqa: E402
 
 # Los mismos números que la lección 06 (una prueba lo comprueba).
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 PRETRAIN_CLASSES, NEW_CLASSES = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
-SHOTS = 10
 PRETRAIN_EPOCHS = 3
-SCRATCH_FEW_EPOCHS = 60
+BUDGETS = (5, 10, 50, 250)  # imágenes etiquetadas por clase nueva
+SEEDS = (0, 1, 2)
+STEPS = 300  # lotes de 64 para cada cabeza y cada red desde cero
 SCRATCH_BUDGET_S = 600.0
 HEAD_EPOCHS = 5
 
@@ -100,33 +102,40 @@ def head_speed(train) -> tuple[float, float, float]:
     return precomputed_epoch, frozen_epoch, extraction
 
 
-def transfer(train, test) -> tuple[float, float]:
-    """(exactitud de la cabeza sobre características transferidas, exactitud desde cero), en las 5 clases nuevas."""
+def transfer(train, test) -> dict[str, dict[int, list[float]]]:
+    """El estudio de transferencia: {método: {imágenes por clase: [exactitud por semilla]}} en las 5 clases nuevas."""
     torch.manual_seed(0)
     pretrained = resnet(len(PRETRAIN_CLASSES))
     history = train_resnet(
         pretrained, train.select_classes(PRETRAIN_CLASSES), test.select_classes(PRETRAIN_CLASSES), PRETRAIN_EPOCHS
     )
     print(f"  preentrenada en 5 clases: {history.test_acc[-1]:.1%} en {history.seconds[-1]:.0f} s", flush=True)
-    few = train.select_classes(NEW_CLASSES).few_per_class(SHOTS)
-    new_test = test.select_classes(NEW_CLASSES)
     pretrained.fc = nn.Identity()
-    few_features, few_labels = extract_features(
-        pretrained, data.make_loader(few.with_transform(transforms(False)), 1000)
+    return transfer_study(
+        pretrained,
+        lambda: resnet(len(NEW_CLASSES)),
+        train.select_classes(NEW_CLASSES),
+        test.select_classes(NEW_CLASSES),
+        transforms,
+        BUDGETS,
+        SEEDS,
+        STEPS,
+        progress=False,
     )
-    test_features, test_labels = extract_features(
-        pretrained, data.make_loader(new_test.with_transform(transforms(False)), 1000)
-    )
-    head = train_linear_head(few_features, few_labels, len(NEW_CLASSES))
-    transfer_acc = (head(test_features).argmax(1) == test_labels).float().mean().item()
-    torch.manual_seed(0)
-    scratch = resnet(len(NEW_CLASSES))
-    few_loader = data.make_loader(few.with_transform(transforms(True)), 256, shuffle=True)
-    test_loader = data.make_loader(new_test.with_transform(transforms(False)), 1000)
-    optimizer = torch.optim.AdamW(scratch.parameters(), lr=1e-3)
-    fit(scratch, few_loader, test_loader, optimizer, SCRATCH_FEW_EPOCHS, progress=False, num_classes=5)
-    _, scratch_acc = evaluate(scratch, test_loader, num_classes=5)
-    return transfer_acc, scratch_acc
+
+
+def budget_figures(study: dict[str, dict[int, list[float]]]) -> dict[str, dict[str, float]]:
+    """Media y desviación típica por presupuesto de cada método, para el JSON."""
+    figures = {}
+    for budget in BUDGETS:
+        head, scratch = (torch.tensor(study[name][budget]) for name in ("cabeza transferida", "desde cero"))
+        figures[str(budget)] = {
+            "head_mean": round(head.mean().item(), 4),
+            "head_std": round(head.std().item(), 4),
+            "scratch_mean": round(scratch.mean().item(), 4),
+            "scratch_std": round(scratch.std().item(), 4),
+        }
+    return figures
 
 
 def scratch_budget(train, test) -> tuple[float, float, float]:
@@ -162,12 +171,14 @@ def main() -> None:
         f"frente a {frozen:.1f} s/época pasando por la red congelada: {frozen / precomputed:.0f}×",
         flush=True,
     )
-    transfer_acc, transfer_scratch_acc = transfer(train, test)
-    print(
-        f"Transferencia con {SHOTS} imágenes por clase: {transfer_acc:.1%} con características transferidas, "
-        f"{transfer_scratch_acc:.1%} desde cero",
-        flush=True,
-    )
+    per_budget = budget_figures(transfer(train, test))
+    for budget, row in per_budget.items():
+        print(
+            f"Transferencia con {budget} imágenes por clase ({len(SEEDS)} semillas): "
+            f"{row['head_mean']:.1%} ± {row['head_std']:.1%} con características transferidas, "
+            f"{row['scratch_mean']:.1%} ± {row['scratch_std']:.1%} desde cero",
+            flush=True,
+        )
     scratch_acc, epoch_s, total_s = scratch_budget(train, test)
     print(f"Desde cero, 32×32: {epoch_s:.0f} s/época; {scratch_acc:.1%} en prueba tras {total_s:.0f} s", flush=True)
     print(
@@ -178,8 +189,10 @@ def main() -> None:
                 "speedup": round(frozen / precomputed, 1),
                 "full_epoch_32px_s": round(epoch_s, 1),
                 "scratch_acc_10min": round(scratch_acc, 4),
-                "transfer_acc": round(transfer_acc, 4),
-                "transfer_scratch_acc": round(transfer_scratch_acc, 4),
+                "transfer_acc": per_budget["10"]["head_mean"],  # media de las semillas, 10 imágenes por clase
+                "transfer_scratch_acc": per_budget["10"]["scratch_mean"],
+                "transfer_seeds": list(SEEDS),
+                "transfer_budgets": per_budget,
                 "feature_extraction_s": round(extraction, 1),
                 "scratch_train_s": round(total_s, 1),
             }

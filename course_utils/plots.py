@@ -271,3 +271,34 @@ def show_histories(histories: dict, title: str = "Exactitud en prueba") -> plt.F
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+def show_transfer_study(
+    results: dict, chance: float | None = None, title: str = "Transferencia frente a desde cero"
+) -> plt.Figure:
+    """Media ± desviación típica por presupuesto de cada método (``{método: {presupuesto: [exactitudes]}}``)."""
+    if not isinstance(results, dict) or not results:
+        wanted = "un diccionario {método: {presupuesto: [exactitudes]}}"
+        raise ValueError(f"Se esperaba {wanted}, pero llegó {_kind(results)}.")
+    fig, ax = plt.subplots(figsize=(7, 3.8))
+    for offset, (name, per_budget) in zip((-0.04, 0.04), results.items(), strict=False):
+        budgets = sorted(per_budget)
+        values = [torch.tensor(per_budget[b], dtype=torch.float64) for b in budgets]
+        means = [v.mean().item() for v in values]
+        spreads = [v.std().item() if len(v) > 1 else 0.0 for v in values]
+        shift = [b * 10**offset for b in budgets]  # un poco a un lado, para que no se tapen
+        line = ax.errorbar(shift, means, yerr=spreads, fmt="o-", capsize=4, label=f"{name} (media ± desv. típica)")
+        for b, v in zip(shift, values, strict=True):
+            ax.plot([b] * len(v), v.tolist(), ".", color=line.lines[0].get_color(), alpha=0.4)
+    if chance is not None:
+        ax.axhline(chance, color="gray", linestyle=":", label="azar")
+    all_budgets = sorted({b for per_budget in results.values() for b in per_budget})
+    ax.set_xscale("log")
+    ax.set_xticks(all_budgets, [format_number(b) for b in all_budgets])
+    ax.minorticks_off()
+    ax.set(title=title, xlabel="imágenes etiquetadas por clase", ylabel="exactitud en prueba")
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_percent(value, 0)))
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig

@@ -6,14 +6,16 @@ import copy
 import math
 import pickle
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 from tqdm.auto import tqdm
 
+from course_utils.data import make_loader
 from course_utils.files import atomic_write
 from course_utils.formatting import format_number, format_percent, format_seconds
 from course_utils.validation import (
@@ -29,6 +31,7 @@ from course_utils.validation import (
 
 # La barra de tqdm con el porcentaje a la española («45 %»); sin la velocidad, que tqdm escribe con punto decimal.
 _BAR_FORMAT = "{desc}: {percentage:3.0f} % |{bar}| {n_fmt}/{total_fmt} lotes [{elapsed}<{remaining}{postfix}]"
+_STUDY_BAR = "{desc}: {percentage:3.0f} % |{bar}| {n_fmt}/{total_fmt} pruebas [{elapsed}<{remaining}]"
 
 
 @dataclass
@@ -373,16 +376,21 @@ def extract_features(
     return _outputs(backbone, loader, device, "extracción de características")
 
 
-def train_linear_head(
-    features: torch.Tensor, labels: torch.Tensor, num_classes: int, steps: int = 300, lr: float = 1e-2, seed: int = 0
-) -> nn.Linear:
-    """Entrena una capa lineal sobre características ya calculadas (todo el conjunto en cada paso)."""
+def train_head(
+    features: torch.Tensor,
+    labels: torch.Tensor,
+    test_loader: Iterable,
+    num_classes: int,
+    steps: int = 300,
+    seed: int = 0,
+) -> float:
+    """Entrena con ``fit`` una cabeza lineal sobre características ya calculadas y devuelve su exactitud en prueba."""
     features = check_tensor(features, "características")
     if features.ndim != 2:
         hint = ": parecen imágenes; pásalas antes por extract_features" if features.ndim == 4 else ""
-        shape = tuple(features.shape)
         raise ValueError(
-            f"Se esperaban características (N, D), una fila por imagen, pero llegó la forma {shape}{hint}."
+            f"Se esperaban características (N, D), una fila por imagen, pero llegó la forma {tuple(features.shape)}"
+            f"{hint}."
         )
     if len(features) == 0:
         raise ValueError("No hay características con las que entrenar la cabeza.")
@@ -393,9 +401,66 @@ def train_linear_head(
     check_labels(labels, num_classes, n=len(features), of="características")
     torch.manual_seed(seed)
     head = nn.Linear(features.shape[1], num_classes)
-    optimizer = torch.optim.Adam(head.parameters(), lr=lr, weight_decay=1e-4)
-    for _ in range(steps):
-        optimizer.zero_grad()
-        nn.functional.cross_entropy(head(features), labels).backward()
-        optimizer.step()
-    return head
+    loader = make_loader(TensorDataset(features, labels), batch_size=64, seed=seed, num_batches=steps)
+    optimizer = torch.optim.AdamW(head.parameters(), lr=1e-3)
+    return fit(head, loader, test_loader, optimizer, 1, num_classes=num_classes, progress=False).test_acc[-1]
+
+
+def train_from_scratch(
+    builder: Callable[[], nn.Module],
+    train_data,
+    test_loader: Iterable,
+    num_classes: int,
+    steps: int = 300,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> float:
+    """Entrena desde cero con ``fit`` (AdamW, ``steps`` lotes de 64) la red de ``builder`` y da su exactitud."""
+    torch.manual_seed(seed)
+    model = builder()
+    loader = make_loader(train_data, batch_size=64, seed=seed, num_batches=steps)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    history = fit(model, loader, test_loader, optimizer, 1, device=device, num_classes=num_classes, progress=False)
+    return history.test_acc[-1]
+
+
+def transfer_study(
+    backbone: nn.Module,
+    builder: Callable[[], nn.Module],
+    new_train,
+    new_test,
+    transform: Callable[[bool], Callable],
+    budgets: Sequence[int],
+    seeds: Sequence[int],
+    steps: int = 300,
+    device: torch.device | str = "cpu",
+    progress: bool = True,
+) -> dict[str, dict[int, list[float]]]:
+    """Cabeza sobre el tronco transferido frente a la red desde cero, con varias imágenes por clase y semillas.
+
+    Para cada presupuesto (imágenes por clase) y cada semilla, toma esas imágenes al azar de ``new_train`` y
+    mide en todo ``new_test`` (1) una cabeza lineal entrenada sobre las características de ``backbone`` (en modo
+    ``eval()``, sin aumento: ``transform(False)``) y (2) la red de ``builder`` entrenada desde cero con las mismas
+    imágenes aumentadas (``transform(True)``), las dos con ``steps`` lotes de 64.
+    Devuelve ``{"cabeza transferida": {presupuesto: [exactitud por semilla]}, "desde cero": {…}}``.
+    """
+    check_model(backbone)
+    num_classes = len(new_train.classes)
+    backbone.eval()  # las estadísticas de BatchNorm del tronco no se mueven al extraer
+    test_features, test_labels = extract_features(
+        backbone, make_loader(new_test.with_transform(transform(False)), 1000), device
+    )
+    feature_test_loader = make_loader(TensorDataset(test_features, test_labels), 1000)
+    image_test_loader = make_loader(new_test.with_transform(transform(False)), 1000)
+    results: dict[str, dict[int, list[float]]] = {"cabeza transferida": {}, "desde cero": {}}
+    runs = [(budget, seed) for budget in budgets for seed in seeds]
+    for budget, seed in tqdm(runs, desc="Estudio", unit="prueba", bar_format=_STUDY_BAR, disable=not progress):
+        few = new_train.few_per_class(budget, seed=seed)
+        features, labels = extract_features(backbone, make_loader(few.with_transform(transform(False)), 1000), device)
+        head_acc = train_head(features, labels, feature_test_loader, num_classes, steps, seed)
+        scratch_acc = train_from_scratch(
+            builder, few.with_transform(transform(True)), image_test_loader, num_classes, steps, seed, device
+        )
+        results["cabeza transferida"].setdefault(budget, []).append(head_acc)
+        results["desde cero"].setdefault(budget, []).append(scratch_acc)
+    return results

@@ -11,6 +11,7 @@ import math
 import re
 import textwrap
 import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -26,6 +27,8 @@ from course_utils.exercises import (  # los nombres que importan los cuadernos
     ClassProbability,
     ConvOutputShape,
     ConvParameterCount,
+    ExtractFeatures,
+    FeatureMapSide,
     FixForward,
     FlatPosition,
     FlattenBatch,
@@ -46,6 +49,8 @@ from course_utils.exercises import (  # los nombres que importan los cuadernos
     lesson02,
     lesson03,
     lesson04,
+    lesson05,
+    lesson06,
 )
 
 ALL = [
@@ -66,6 +71,8 @@ ALL = [
     ConvOutputShape,
     ConvParameterCount,
     WriteResidualBlock,
+    FeatureMapSide,
+    ExtractFeatures,
 ]
 # Los ejercicios que piden escribir una función o una clase, y por tanto traen un esqueleto.
 WITH_SKELETON = [
@@ -77,6 +84,8 @@ WITH_SKELETON = [
     TrainingStep,
     WriteResidualBlock,
     FreezeBackbone,
+    FeatureMapSide,
+    ExtractFeatures,
 ]
 
 
@@ -121,7 +130,7 @@ def _outside_code(message: str) -> str:
 
 def test_every_name_the_notebooks_import_is_in_the_package():
     assert {kind.__module__ for kind in ALL} == {
-        f"course_utils.exercises.lesson{n}" for n in ("01", "02", "03", "04", "06")
+        f"course_utils.exercises.lesson{n}" for n in ("01", "02", "03", "04", "05", "06")
     }
     assert set(ex.__all__) >= {kind.__name__ for kind in ALL} | {"exercise_batch", "Exercise", "Feedback"}
 
@@ -592,6 +601,42 @@ def _probability_log(salida, k):
     return torch.log_softmax(salida, dim=1)[0, k]
 
 
+def _extract_in_train_mode(tronco, cargador):
+    with torch.no_grad():
+        return torch.cat([tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador])
+
+
+def _extract_with_grad(tronco, cargador):
+    tronco.eval()
+    return torch.cat([tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador])
+
+
+def _extract_lists(tronco, cargador):
+    tronco.eval()
+    with torch.no_grad():
+        return [tronco(x) for x, _ in cargador], [y for _, y in cargador]
+
+
+def _extract_last_batch(tronco, cargador):
+    tronco.eval()
+    with torch.no_grad():
+        for imagenes, etiquetas_lote in cargador:  # noqa: B007 (el error que se prueba)
+            caracteristicas = tronco(imagenes)
+    return caracteristicas, etiquetas_lote
+
+
+def _extract_sorted_labels(tronco, cargador):
+    tronco.eval()
+    with torch.no_grad():
+        return torch.cat([tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador]).sort().values
+
+
+def _extract_softmax(tronco, cargador):
+    tronco.eval()
+    with torch.no_grad():
+        return torch.cat([tronco(x).softmax(dim=1) for x, _ in cargador]), torch.cat([y for _, y in cargador])
+
+
 WRONG = [
     (FlatPosition, _flat_hardcoded, "has escrito 1024 y 32, que son los números de un canal y de una fila en 3×32×32"),
     (FlatPosition, _flat_hardcoded, "con una imagen de 3×64×64, `posicion_plana(1, 2, 3, (3, 64, 64))` devolvió"),
@@ -701,6 +746,17 @@ WRONG = [
     (WriteResidualBlock, _ReturnsInput, "devuelve x tal cual"),
     (WriteResidualBlock, _NoParameters, "no tiene parámetros"),
     (WriteResidualBlock, _NoShortcut(16), "se esperaba la clase MiBloque"),
+    (FeatureMapSide, lambda lado: lado // 32, "la división entera redondea hacia abajo"),
+    (FeatureMapSide, lambda lado: lado / 32, "un número real"),
+    (FeatureMapSide, lambda lado: lado // 16, "son cuatro mitades"),
+    (FeatureMapSide, lambda lado: 7, "con una imagen de 32×32 tu función da 7, pero el mapa final de ResNet18 es"),
+    (ExtractFeatures, _extract_in_train_mode, "las estadísticas de BatchNorm del tronco"),
+    (ExtractFeatures, _extract_with_grad, "requires_grad=True"),
+    (ExtractFeatures, _extract_lists, "se esperaban dos tensores"),
+    (ExtractFeatures, _extract_last_batch, "se esperaban 13 filas"),
+    (ExtractFeatures, _extract_sorted_labels, "no van en el orden de las imágenes"),
+    (ExtractFeatures, _extract_softmax, "no son las salidas del tronco en modo eval()"),
+    (ExtractFeatures, lambda tronco, cargador: tronco, "se esperaban dos cosas"),
 ]
 
 
@@ -1174,6 +1230,25 @@ def _names_in_another_order():
     return names[1:] + names[:1]
 
 
+def _mobilenet_with_wrong_forward():
+    model = models.mobilenet_v3_small(weights=None)
+    model.classifier[3] = nn.Linear(1024, 10)
+    model.forward = lambda x: torch.zeros(len(x), 5)  # la cabeza está bien, pero la red no la usa
+    return model
+
+
+def _freeze_all_but_the_head_weight(modelo):
+    modelo.requires_grad_(False)
+    modelo.fc.weight.requires_grad_(True)
+    return modelo
+
+
+def _extract_doubled(tronco, cargador):
+    tronco.eval()
+    with torch.no_grad():
+        return torch.cat([2 * tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador])
+
+
 LAST_CHECK = [
     (FlatPosition, "verify", _flat_counting_from_one, "devolvió 6, pero se esperaba 5 (= 0·1024 + 0·32 + 5)."),
     (UnflatPosition, "verify", _unflat_counting_from_one, "devolvió `(1, 1, 1)`, pero se esperaba `(0, 0, 0)`."),
@@ -1189,6 +1264,11 @@ LAST_CHECK = [
     (ConvOutputShape, "verify", (8, 16, 16, 16), "tu forma es (8, 16, 16, 16)"),
     (ConvParameterCount, "verify", 1000, "tu respuesta es 1000, pero la capa tiene 73 856 parámetros"),
     (WriteResidualBlock, "verify", _SigmoidBlock, "debería devolver relu(x), pero no es así"),
+    (ReplaceHead, "verify", _mobilenet_with_wrong_forward(), "la salida es (2, 5), no (2, 10)"),
+    (FrozenCount, "verify", 1000, "tu respuesta es 1000, pero la cabeza de 512 a 5 tiene 2565 parámetros"),
+    (FreezeBackbone, "verify", _freeze_all_but_the_head_weight, "['fc.bias'] está congelado"),
+    (FeatureMapSide, "verify", lambda lado: math.ceil(lado / 32) + (lado == 500), "tu función da 17"),
+    (ExtractFeatures, "verify", _extract_doubled, "no son las salidas del tronco en modo eval()"),
 ]
 
 
@@ -1218,11 +1298,25 @@ def test_an_answer_that_passes_every_check_but_the_last_is_caught_by_the_last(ki
     assert tb.tb_lineno in lines, f"saltó en la línea {tb.tb_lineno}, no en la última comprobación ({lines})"
 
 
-def test_every_exercise_of_lessons_01_to_04_has_a_last_check_test():
+def test_every_exercise_of_every_lesson_has_a_last_check_test():
     kinds = {
         value
-        for module in (lesson01, lesson02, lesson03, lesson04)
+        for module in (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06)
         for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, ex.Exercise) and value.__module__ == module.__name__
     }
     assert kinds == {kind for kind, _, _, _ in LAST_CHECK}
+
+
+def test_the_readme_lists_every_lesson_s_exercises():
+    """La tabla de ejercicios del README tiene una fila por lección, con tantos ejercicios como el módulo."""
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for number, module in enumerate((lesson01, lesson02, lesson03, lesson04, lesson05, lesson06), start=1):
+        kinds = [
+            value
+            for value in vars(module).values()
+            if isinstance(value, type) and issubclass(value, ex.Exercise) and value.__module__ == module.__name__
+        ]
+        row = re.search(rf"^\| {number:02d} \| (.+) \|$", readme, flags=re.MULTILINE)
+        assert row, f"falta la fila de la lección {number:02d} en la tabla de ejercicios del README"
+        assert len(row.group(1).split(" · ")) == len(kinds), (number, row.group(1), [k.title for k in kinds])

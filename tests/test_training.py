@@ -215,7 +215,10 @@ def test_lesson_03_trains_with_the_benchmarked_recipe():
 
 
 def test_features_are_computed_once_and_the_head_learns_on_them():
-    from course_utils.training import extract_features, train_linear_head
+    from torch.utils.data import TensorDataset
+
+    from course_utils.data import make_loader
+    from course_utils.training import extract_features, train_head
 
     torch.manual_seed(0)
     _, test_loader = _loaders()
@@ -223,28 +226,70 @@ def test_features_are_computed_once_and_the_head_learns_on_them():
 
     class Backbone(nn.Module):
         def forward(self, x):
-            calls.append(torch.is_grad_enabled())
+            calls.append((torch.is_grad_enabled(), self.training))
             return x.flatten(1)[:, :64]
 
-    features, labels = extract_features(Backbone(), test_loader)
+    backbone = Backbone().train()
+    features, labels = extract_features(backbone, test_loader)
     assert features.shape == (200, 64) and len(labels) == 200
-    assert calls == [False, False], "una pasada por lote, sin gradientes"
-    head = train_linear_head(features, labels, num_classes=10, steps=200)
-    assert (head(features).argmax(1) == labels).float().mean() > 0.5
+    assert calls == [(False, False), (False, False)], "una pasada por lote, sin gradientes y en modo eval()"
+    feature_loader = make_loader(TensorDataset(features, labels), 100)
+    assert train_head(features, labels, feature_loader, num_classes=10, steps=200) > 0.3  # azar: 0,1
+    assert train_head(features, labels, feature_loader, 10, steps=200, seed=1) != train_head(
+        features, labels, feature_loader, 10, steps=200, seed=2
+    ), "la semilla elige los pesos iniciales y el orden de los lotes"
     with pytest.raises(ValueError, match="No hay características"):
-        train_linear_head(features[:0], labels[:0], 10)
+        train_head(features[:0], labels[:0], feature_loader, 10)
+
+
+def test_transfer_study_compares_both_methods_for_every_budget_and_seed():
+    from torch.utils.data import TensorDataset
+
+    from course_utils.training import extract_features, train_head, transfer_study
+
+    images, labels = make_synthetic("train", 400)
+    new_train = CIFAR10Tensor(images, labels, "sintético", "train").select_classes([5, 6, 7])
+    images, labels = make_synthetic("test", 200)
+    new_test = CIFAR10Tensor(images, labels, "sintético", "test").select_classes([5, 6, 7])
+    torch.manual_seed(0)
+    backbone = nn.Sequential(nn.Conv2d(3, 8, 3), nn.BatchNorm2d(8), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten())
+    backbone.train()
+    statistics = backbone[1].running_mean.clone()
+    built = []
+
+    def builder():
+        built.append(1)
+        return nn.Sequential(nn.Flatten(), nn.Linear(3 * 32 * 32, 3))
+
+    def transform(augment):
+        return BatchTransform(flip=augment, crop_padding=4 if augment else 0)
+
+    results = transfer_study(backbone, builder, new_train, new_test, transform, (2, 6), (0, 1), steps=5, progress=False)
+    assert set(results) == {"cabeza transferida", "desde cero"}
+    for per_budget in results.values():
+        assert sorted(per_budget) == [2, 6] and all(len(v) == 2 for v in per_budget.values())
+        assert all(0 <= acc <= 1 for v in per_budget.values() for acc in v)
+    assert len(built) == 4, "una red nueva desde cero en cada prueba"
+    assert not backbone.training and torch.equal(backbone[1].running_mean, statistics), "el tronco, en eval()"
+    # La primera prueba es la que hace a mano la lección 06: mismas imágenes, misma semilla, mismo resultado.
+    few = new_train.few_per_class(2, seed=0)
+    features, few_labels = extract_features(backbone, make_loader(few.with_transform(transform(False)), 1000))
+    test_images = make_loader(new_test.with_transform(transform(False)), 1000)
+    test_features, test_labels = extract_features(backbone, test_images)
+    test_loader = make_loader(TensorDataset(test_features, test_labels), 1000)
+    assert results["cabeza transferida"][2][0] == train_head(features, few_labels, test_loader, 3, steps=5, seed=0)
 
 
 def test_lesson_06_uses_the_benchmarked_transfer_settings():
-    """Los ajustes del experimento de transferencia de la lección 06 son los del benchmark."""
+    """Los ajustes del estudio de transferencia de la lección 06 (modo completo) son los del benchmark."""
     bench, source = _benchmark_and_lesson_code("train_resnet18.py", "06_entrenar_resnet18_cifar10.ipynb")
     assert f"CLASES_PREENTRENAMIENTO, CLASES_NUEVAS = {bench.PRETRAIN_CLASSES}, {bench.NEW_CLASSES}" in source
-    assert f"EJEMPLOS_POR_CLASE = {bench.SHOTS}" in source
-    assert f"EPOCAS_PREENTRENAMIENTO = 1 if ajustes.quick else {bench.PRETRAIN_EPOCHS}" in source
-    assert f"EPOCAS_DESDE_CERO_POCAS = 5 if ajustes.quick else {bench.SCRATCH_FEW_EPOCHS}" in source
+    assert re.search(rf"EPOCAS_PREENTRENAMIENTO = \d+ if ajustes.quick else {bench.PRETRAIN_EPOCHS}\n", source)
+    assert re.search(rf"PRESUPUESTOS = \(.*\) if ajustes.quick else {re.escape(str(bench.BUDGETS))}", source)
+    assert re.search(rf"SEMILLAS = \(.*\) if ajustes.quick else {re.escape(str(bench.SEEDS))}\n", source)
+    assert re.search(rf"PASOS = \d+ if ajustes.quick else {bench.STEPS}\b", source)
+    assert "transfer_study(preentrenada_5, crear_red_5, entrenamiento_nuevas, prueba_nuevas, transformacion," in source
     assert f"MEDIA_IMAGENET, DESVIACION_IMAGENET = {bench.IMAGENET_MEAN}, {bench.IMAGENET_STD}" in source
-
-
 class _FakeClock:
     """Un reloj que solo avanza cuando el modelo lento «trabaja»: así las pruebas de tiempo no dependen de la carga
     de la máquina (otro proceso puede quitarle CPU a la prueba, pero no segundos a este reloj)."""

@@ -39,7 +39,7 @@ from course_utils.training import (  # noqa: E402
     predict,
     save_checkpoint,
     seconds_per_step,
-    train_linear_head,
+    train_head,
 )
 from course_utils.widgets import describe_mapping, flat_index, prediction_browser, unflat_index  # noqa: E402
 
@@ -202,12 +202,13 @@ def _fit(model=None, loader=LOADER, **kwargs):
         (lambda: accuracy_per_class(LABELS.float(), LABELS), TypeError, "predicciones deben ser números enteros"),
         (lambda: accuracy_per_class(LABELS, LABELS[None]), ValueError, r"vector \(N,\) de etiquetas"),
         (lambda: accuracy_per_class(LABELS, LABELS + 7), ValueError, "Las etiquetas deben ir de 0 a 9, pero en"),
-        # train_linear_head
-        (lambda: train_linear_head([[0.0]], LABELS[:1], 10), TypeError, "tensor de PyTorch con las características"),
-        (lambda: train_linear_head(IMAGES, LABELS, 10), ValueError, "parecen imágenes; pásalas antes por extract_"),
-        (lambda: train_linear_head(torch.rand(4, 8), LABELS, 3), ValueError, "de 0 a 2, pero en la posición 3"),
-        (lambda: train_linear_head(torch.rand(4, 8), LABELS[:3], 10), ValueError, "Hay 4 características pero 3"),
-        (lambda: train_linear_head(torch.rand(4, 8), LABELS, 10, steps=0), ValueError, "steps debe ser al menos 1"),
+        # train_head
+        (lambda: train_head([[0.0]], LABELS[:1], LOADER, 10), TypeError, "tensor de PyTorch con las características"),
+        (lambda: train_head(IMAGES, LABELS, LOADER, 10), ValueError, "parecen imágenes; pásalas antes por extract_"),
+        (lambda: train_head(torch.rand(4, 8), LABELS, LOADER, 3), ValueError, "de 0 a 2, pero en la posición 3"),
+        (lambda: train_head(torch.rand(4, 8), LABELS[:3], LOADER, 10), ValueError, "Hay 4 características pero 3"),
+        (lambda: train_head(torch.rand(4, 8), LABELS, LOADER, 10, steps=0), ValueError, "steps debe ser al menos 1"),
+        (lambda: train_head(torch.ones(4, 8, dtype=torch.long), LABELS, LOADER, 10), TypeError, "deben ser float"),
         # MLP
         (lambda: MLP()(IMAGES.permute(0, 2, 3, 1)), ValueError, "parece que los canales van al final"),
     ],

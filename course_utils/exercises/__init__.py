@@ -28,7 +28,8 @@ from course_utils.exercises.lesson02 import (
 )
 from course_utils.exercises.lesson03 import Accuracy, InitialLoss, TrainingStep, exercise_predictions
 from course_utils.exercises.lesson04 import ConvOutputShape, ConvParameterCount, WriteResidualBlock
-from course_utils.exercises.lesson06 import FreezeBackbone, FrozenCount, ReplaceHead
+from course_utils.exercises.lesson05 import FeatureMapSide, FreezeBackbone, FrozenCount, ReplaceHead
+from course_utils.exercises.lesson06 import ExtractFeatures
 
 __all__ = [
     "Accuracy",
@@ -37,6 +38,8 @@ __all__ = [
     "ConvOutputShape",
     "ConvParameterCount",
     "Exercise",
+    "ExtractFeatures",
+    "FeatureMapSide",
     "Feedback",
     "FixForward",
     "FlatPosition",

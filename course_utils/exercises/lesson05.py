@@ -1,7 +1,8 @@
-"""Ejercicios de la lección 06 · Entrenar ResNet18 con CIFAR-10 (transferencia)."""
+"""Ejercicios de la lección 05 · Transfer learning con ResNet18."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
@@ -131,3 +132,59 @@ class FreezeBackbone(Exercise):
         if trainable != {"fc.weight", "fc.bias"}:
             missing = sorted({"fc.weight", "fc.bias"} - trainable)
             raise WrongAnswer(f"la cabeza debe quedar entera entrenable, pero {missing} está congelado.")
+
+
+class FeatureMapSide(Exercise):
+    title = "Ejercicio 4 · el lado del mapa final"
+    variable = "lado_del_mapa"
+    skeleton = (
+        "def lado_del_mapa(lado):\n"
+        "    # lado del mapa final de ResNet18 (la salida de layer4) para una imagen de lado×lado píxeles\n"
+        "    ...  # ← tu código aquí\n"
+        "    return lado"
+    )
+    hint = (
+        "Cinco capas de ResNet18 reducen el alto y el ancho con paso 2 (conv1, maxpool, layer2, layer3 y layer4), "
+        "y cada una deja ⌈x / 2⌉: redondeando hacia arriba. Cinco mitades son dividir entre 2⁵ = 32; math.ceil "
+        "redondea hacia arriba."
+    )
+    solution = "def lado_del_mapa(lado):\n    return math.ceil(lado / 32)"
+    sides = (224, 32, 96, 33, 100, 500, 20, 1)
+
+    @staticmethod
+    def real_side(side: int) -> int:
+        """El lado del mapa de layer4 que da de verdad una ResNet18 (sin pesos) con una imagen de ese lado."""
+        from torchvision.models import resnet18
+        from torchvision.models.feature_extraction import create_feature_extractor
+
+        extractor = create_feature_extractor(resnet18(weights=None).eval(), return_nodes={"layer4": "mapa"})
+        with torch.no_grad():
+            return extractor(torch.zeros(1, 3, side, side))["mapa"].shape[-1]
+
+    def verify(self, answer: Callable) -> None:
+        for side in self.sides:
+            raw = _call(answer, side, returns="el lado del mapa")
+            if isinstance(raw, float) and math.isfinite(raw):
+                raise WrongAnswer(
+                    f"con lado={side} tu función devuelve {format_number(raw, 4)}, un número real: el mapa tiene un "
+                    "número entero de posiciones. Redondea (¿hacia arriba o hacia abajo?) y devuelve un int."
+                )
+            result = _number(raw, "un número entero", integer=True, context=f"con lado={side}")
+            expected = math.ceil(side / 32)  # lo mismo que real_side(side): una prueba lo comprueba
+            if result == side // 32 and result != expected:
+                raise WrongAnswer(
+                    f"con {side} píxeles tu función da {result}, pero la red termina con un mapa de {expected}×"
+                    f"{expected}: la división entera redondea hacia abajo, y cada reducción de ResNet18 redondea "
+                    "hacia arriba (⌈x / 2⌉: una fila sobrante todavía da una posición más)."
+                )
+            if result == side // 16 or result == math.ceil(side / 16):
+                if result != expected:
+                    raise WrongAnswer(
+                        f"con {side} píxeles tu función da {result}: son cuatro mitades, pero ResNet18 reduce cinco "
+                        "veces (conv1, maxpool, layer2, layer3 y layer4): entre 32."
+                    )
+            if result != expected:
+                raise WrongAnswer(
+                    f"con una imagen de {side}×{side} tu función da {result}, pero el mapa final de ResNet18 es de "
+                    f"{expected}×{expected}."
+                )
