@@ -197,6 +197,30 @@ def test_lesson_03_prediction_browser_reacts(browser, served):
         screenshot(page, "03_entrenar_mlp_cifar10")
 
 
+@pytest.mark.parametrize(
+    ("name", "figures", "exercises"),
+    [
+        ("00_preparacion.ipynb", 1, 0),
+        ("05_transfer_learning_resnet18.ipynb", 1, 4),
+        ("06_entrenar_resnet18_cifar10.ipynb", 2, 1),
+    ],
+)
+def test_lesson_runs_to_the_end_with_its_figures_and_no_errors(browser, served, name, figures, exercises):
+    with run_all(browser, served, name) as page:
+        assert every_cell_ran(page)
+        assert errors_shown(page) == []
+        assert rendered_images(page, ".jp-RenderedImage img") >= figures
+        assert page.locator("text=todavía no has").count() == exercises, "los ejercicios, sin responder"
+        screenshot(page, name)
+
+
+def test_every_lesson_is_opened_in_the_browser():
+    """Cada cuaderno de notebooks/ tiene su prueba en el navegador: una lección nueva no se queda fuera."""
+    source = Path(__file__).read_text(encoding="utf-8")
+    for notebook in (ROOT / "notebooks").glob("*.ipynb"):
+        assert f'"{notebook.name}"' in source, f"{notebook.name} no se abre en ninguna prueba del navegador"
+
+
 def test_an_unexpected_error_is_caught(browser, served):
     with run_all(browser, served, "roto.ipynb") as page:
         errors = errors_shown(page)
