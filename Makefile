@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
 NOTEBOOKS ?= notebooks
 
-.PHONY: install lab test portabilidad animaciones
+.PHONY: install lab test portabilidad animaciones mutacion
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -36,3 +36,7 @@ portabilidad: install
 
 animaciones: install
 	$(BIN)/python -m course_utils.animations
+
+# Pruebas de mutación con mutmut (tests/mutation.py): tardan mucho, por eso no están en make test.
+mutacion: install
+	$(BIN)/python tests/mutation.py $(MUTANTES)
