@@ -284,7 +284,7 @@ def test_lesson_06_uses_the_benchmarked_transfer_settings():
     """Los ajustes del estudio de transferencia de la lección 06 (modo completo) son los del benchmark."""
     bench, source = _benchmark_and_lesson_code("train_resnet18.py", "06_entrenar_resnet18_cifar10.ipynb")
     assert f"CLASES_PREENTRENAMIENTO, CLASES_NUEVAS = {bench.PRETRAIN_CLASSES}, {bench.NEW_CLASSES}" in source
-    assert re.search(rf"EPOCAS_PREENTRENAMIENTO = \d+ if ajustes.quick else {bench.PRETRAIN_EPOCHS}\n", source)
+    assert re.search(rf"EPOCAS_PREENTRENAMIENTO = \d+ if ajustes.quick else {bench.PRETRAIN_EPOCHS}\b", source)
     assert re.search(rf"PRESUPUESTOS = \(.*\) if ajustes.quick else {re.escape(str(bench.BUDGETS))}", source)
     assert re.search(rf"SEMILLAS = \(.*\) if ajustes.quick else {re.escape(str(bench.SEEDS))}\n", source)
     assert re.search(rf"PASOS = \d+ if ajustes.quick else {bench.STEPS}\b", source)
