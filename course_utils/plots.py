@@ -281,12 +281,13 @@ def show_transfer_study(
         wanted = "un diccionario {método: {presupuesto: [exactitudes]}}"
         raise ValueError(f"Se esperaba {wanted}, pero llegó {_kind(results)}.")
     fig, ax = plt.subplots(figsize=(7, 3.8))
-    for offset, (name, per_budget) in zip((-0.04, 0.04), results.items(), strict=False):
+    offsets = [0.08 * (i - (len(results) - 1) / 2) for i in range(len(results))]  # cada método, un poco a un lado
+    for offset, (name, per_budget) in zip(offsets, results.items(), strict=True):
         budgets = sorted(per_budget)
         values = [torch.tensor(per_budget[b], dtype=torch.float64) for b in budgets]
         means = [v.mean().item() for v in values]
         spreads = [v.std().item() if len(v) > 1 else 0.0 for v in values]
-        shift = [b * 10**offset for b in budgets]  # un poco a un lado, para que no se tapen
+        shift = [b * 10**offset for b in budgets]  # para que los puntos de dos métodos no se tapen
         line = ax.errorbar(shift, means, yerr=spreads, fmt="o-", capsize=4, label=f"{name} (media ± desv. típica)")
         for b, v in zip(shift, values, strict=True):
             ax.plot([b] * len(v), v.tolist(), ".", color=line.lines[0].get_color(), alpha=0.4)

@@ -181,3 +181,23 @@ def test_show_histories_draws_one_line_per_history_with_spanish_ticks():
     labels = [tick.get_text() for tick in ax.get_yticklabels()]
     assert "40 %" in labels and all("." not in label for label in labels)
     plt.close(fig)
+
+
+def test_transfer_study_plot_shows_every_method_budget_and_seed():
+    from course_utils.plots import show_transfer_study
+
+    results = {
+        "cabeza transferida": {5: [0.4, 0.5, 0.45], 50: [0.6, 0.62, 0.61]},
+        "desde cero": {5: [0.3, 0.35, 0.4], 50: [0.65, 0.6, 0.7]},
+        "otro": {5: [0.2], 50: [0.3]},
+    }
+    fig = show_transfer_study(results, chance=0.2)
+    ax = fig.axes[0]
+    labels = [text.get_text() for text in ax.get_legend().get_texts()]
+    assert sorted(labels) == sorted([f"{name} (media ± desv. típica)" for name in results] + ["azar"])
+    assert ax.get_xscale() == "log" and [t.get_text() for t in ax.get_xticklabels()] == ["5", "50"]
+    seeds = [line for line in ax.lines if line.get_linestyle() == "None" and line.get_marker() == "."]
+    assert sum(len(line.get_ydata()) for line in seeds) == 14, "un punto por semilla"
+    plt.close(fig)
+    with pytest.raises(ValueError, match="Se esperaba un diccionario"):
+        show_transfer_study({})
