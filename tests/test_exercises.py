@@ -1320,3 +1320,10 @@ def test_the_readme_lists_every_lesson_s_exercises():
         row = re.search(rf"^\| {number:02d} \| (.+) \|$", readme, flags=re.MULTILINE)
         assert row, f"falta la fila de la lección {number:02d} en la tabla de ejercicios del README"
         assert len(row.group(1).split(" · ")) == len(kinds), (number, row.group(1), [k.title for k in kinds])
+
+
+def test_feature_map_side_formula_matches_the_real_resnet18():
+    """La cuenta que corrige el ejercicio 4 de la lección 05, ⌈lado / 32⌉, es lo que da de verdad ResNet18."""
+    exercise = FeatureMapSide()
+    assert {1, 32, 33, 224} <= set(exercise.sides)
+    assert [exercise.real_side(side) for side in exercise.sides] == [math.ceil(side / 32) for side in exercise.sides]
