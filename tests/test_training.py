@@ -604,3 +604,15 @@ def test_a_label_just_outside_the_classes_stops_fit_and_evaluate_in_spanish(bad,
         fit(model, loader, loader, torch.optim.SGD(model.parameters(), lr=0.1), 1, num_classes=3, progress=False)
     with pytest.raises(ValueError, match=re.escape(message)):
         evaluate(model, loader, num_classes=3)
+
+
+def test_accuracy_per_class_with_few_classes_and_single_examples():
+    """Con otro número de clases y una clase de un solo ejemplo: cada exactitud es aciertos / ejemplos de la clase."""
+    from course_utils.training import accuracy_per_class
+
+    labels = torch.tensor([0, 1, 1, 2, 2, 2])
+    predictions = torch.tensor([0, 1, 0, 2, 2, 1])
+    accuracies = accuracy_per_class(predictions, labels, num_classes=4)
+    assert accuracies.shape == (4,)
+    assert torch.allclose(accuracies[:3], torch.tensor([1.0, 0.5, 2 / 3]))
+    assert math.isnan(accuracies[3]), "una clase sin ejemplos no tiene exactitud"

@@ -100,3 +100,13 @@ def test_prediction_caption_and_probability_axis_in_spanish(monkeypatch):
     assert "predicción <b>pájaro</b> (89 %) · acierto" in box.children[1].value
     labels = [t.get_text() for t in axes[0].get_ticklabels()]  # el PNG ya se dibujó
     assert labels == ["0,0", "0,2", "0,4", "0,6", "0,8", "1,0"]
+
+
+def test_flat_index_accepts_sizes_of_one_and_rejects_zero():
+    """Una imagen de un solo canal (1, 28, 28) o de una fila es válida; un tamaño 0, no."""
+    from course_utils.widgets import flat_index
+
+    assert flat_index(0, 2, 3, (1, 28, 28)) == 2 * 28 + 3
+    assert flat_index(0, 0, 4, (1, 1, 5)) == 4
+    with pytest.raises(ValueError, match="tamaños positivos"):
+        flat_index(0, 0, 0, (0, 28, 28))
