@@ -290,6 +290,8 @@ def test_lesson_06_uses_the_benchmarked_transfer_settings():
     assert re.search(rf"PASOS = \d+ if ajustes.quick else {bench.STEPS}\b", source)
     assert "transfer_study(preentrenada_5, crear_red_5, entrenamiento_nuevas, prueba_nuevas, transformacion," in source
     assert f"MEDIA_IMAGENET, DESVIACION_IMAGENET = {bench.IMAGENET_MEAN}, {bench.IMAGENET_STD}" in source
+
+
 class _FakeClock:
     """Un reloj que solo avanza cuando el modelo lento «trabaja»: así las pruebas de tiempo no dependen de la carga
     de la máquina (otro proceso puede quitarle CPU a la prueba, pero no segundos a este reloj)."""
