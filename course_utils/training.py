@@ -401,9 +401,7 @@ def train_head(
     check_labels(labels, num_classes, n=len(features), of="características")
     torch.manual_seed(seed)
     head = nn.Linear(features.shape[1], num_classes)
-    loader = make_loader(TensorDataset(features, labels), batch_size=64, seed=seed, num_batches=steps)
-    optimizer = torch.optim.AdamW(head.parameters(), lr=1e-3)
-    return fit(head, loader, test_loader, optimizer, 1, num_classes=num_classes, progress=False).test_acc[-1]
+    return _fit_steps(head, TensorDataset(features, labels), test_loader, num_classes, steps, seed)
 
 
 def train_from_scratch(
@@ -417,7 +415,19 @@ def train_from_scratch(
 ) -> float:
     """Entrena desde cero con ``fit`` (AdamW, ``steps`` lotes de 64) la red de ``builder`` y da su exactitud."""
     torch.manual_seed(seed)
-    model = builder()
+    return _fit_steps(builder(), train_data, test_loader, num_classes, steps, seed, device)
+
+
+def _fit_steps(
+    model: nn.Module,
+    train_data,
+    test_loader: Iterable,
+    num_classes: int,
+    steps: int,
+    seed: int,
+    device: torch.device | str = "cpu",
+) -> float:
+    """Entrena con ``fit`` y AdamW ``steps`` lotes de 64 (en una sola época) y devuelve la exactitud en prueba."""
     loader = make_loader(train_data, batch_size=64, seed=seed, num_batches=steps)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
     history = fit(model, loader, test_loader, optimizer, 1, device=device, num_classes=num_classes, progress=False)
