@@ -457,11 +457,9 @@ def transfer_study(
     check_model(backbone)
     num_classes = len(new_train.classes)
     backbone.eval()  # las estadísticas de BatchNorm del tronco no se mueven al extraer
-    test_features, test_labels = extract_features(
-        backbone, make_loader(new_test.with_transform(transform(False)), 1000), device
-    )
-    feature_test_loader = make_loader(TensorDataset(test_features, test_labels), 1000)
     image_test_loader = make_loader(new_test.with_transform(transform(False)), 1000)
+    test_features, test_labels = extract_features(backbone, image_test_loader, device)
+    feature_test_loader = make_loader(TensorDataset(test_features, test_labels), 1000)
     results: dict[str, dict[int, list[float]]] = {"cabeza transferida": {}, "desde cero": {}}
     runs = [(budget, seed) for budget in budgets for seed in seeds]
     for budget, seed in tqdm(runs, desc="Estudio", unit="prueba", bar_format=_STUDY_BAR, disable=not progress):
