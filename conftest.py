@@ -91,3 +91,89 @@ def pytest_collection_modifyitems(session, config, items):
         raise pytest.UsageError(
             "nbval no ha recogido una prueba por cada celda de código de los cuadernos: " + "; ".join(problems) + "."
         )
+
+
+# --- Cada celda, dos veces seguidas (--rerun-cells) ---------------------------------------------------------
+#
+# Un alumno vuelve a ejecutar una celda a menudo: debe dar lo mismo. Con --rerun-cells (está en las addopts de
+# pyproject.toml, así que lo hacen `pytest` y `make test`), cada prueba de nbval ejecuta su celda, la compara con
+# la salida guardada como siempre, y la vuelve a ejecutar en el mismo kernel: la segunda vez también se compara con
+# la salida guardada, y además su texto visible (stdout, stderr, errores, text/plain) tiene que ser el de la
+# primera, salvo los tiempos y las direcciones de memoria. Así la misma pasada de nbval sirve para las dos cosas y
+# cada cuaderno se ejecuta dos veces, no tres. La pasada de portabilidad (tests/portability.py) no lo necesita:
+# pasa --no-rerun-cells.
+
+import copy  # noqa: E402
+import re  # noqa: E402
+
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+")
+# Lo único que puede cambiar entre dos ejecuciones: el reloj (segundos, milisegundos, cocientes de tiempos,
+# ritmo de la barra de progreso), con coma o con punto decimal.
+_TIMING = re.compile(r"\d+(?:[.,]\d+)?\s?(?:ms|s|lote/s|veces)\b|\d\d:\d\d|\?lote/s")
+
+
+def visible_text(outputs: list) -> list[str]:
+    """Lo que el alumno lee de las salidas de una celda (texto, errores), sin imágenes ni identificadores de widgets.
+
+    Los trozos de stdout y stderr se juntan: el kernel puede partir un mismo texto en varios mensajes.
+    """
+    streams = {"stdout": "", "stderr": ""}
+    texts = []
+    for output in outputs:
+        if output["output_type"] == "stream":
+            streams[output["name"]] += output["text"]
+        elif output["output_type"] == "error":
+            texts.append(f"{output['ename']}: {output['evalue']}")
+        else:
+            texts.append(output.get("data", {}).get("text/plain", ""))
+    texts = [streams["stdout"], streams["stderr"], *texts]
+    return [_TIMING.sub("…", _ADDRESS.sub(" at 0x…", text)) for text in texts]
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("nbval")
+    group.addoption(
+        "--rerun-cells",
+        action="store_true",
+        dest="rerun_cells",
+        default=False,
+        help="Con nbval, ejecuta cada celda dos veces seguidas y falla si la segunda da otro texto visible.",
+    )
+    group.addoption(
+        "--no-rerun-cells", action="store_false", dest="rerun_cells", help="Anula --rerun-cells: una vez cada celda."
+    )
+
+
+def pytest_report_header(config):
+    if _nbval_active(config) and config.getoption("rerun_cells"):
+        return "nbval: cada celda se ejecuta dos veces seguidas (--rerun-cells)"
+    return None
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    rerun = item.config.getoption("rerun_cells") and hasattr(item, "cell")
+    # nbval junta en su sitio los trozos de stdout de la salida guardada al compararla: sin una copia, la segunda
+    # comparación vería esos trozos repetidos.
+    stored = copy.deepcopy(item.cell.outputs) if rerun else None
+    result = yield  # la primera ejecución, con la comparación de nbval; si falla o se salta, no se repite
+    if not rerun:
+        return result
+    first = visible_text(item.test_outputs)
+    item.cell.outputs = stored
+    item.runtest()
+    second = visible_text(item.test_outputs)
+    if second != first:
+        changes = "\n".join(
+            f"--- 1.ª vez ---\n{before}\n--- 2.ª vez ---\n{after}"
+            for before, after in zip(first, second, strict=False)
+            if before != after
+        )
+        if len(first) != len(second):
+            changes += f"\n(la 1.ª vez dio {len(first) - 2} salidas además del texto; la 2.ª, {len(second) - 2})"
+        item.raise_cell_error(
+            "La celda da otro resultado si se ejecuta dos veces seguidas: depende de algo que ella misma cambia "
+            "(una variable que modifica, la semilla, un archivo). Haz que empiece siempre desde el mismo estado.",
+            changes,
+        )
+    return result

@@ -39,7 +39,9 @@ def main(extra: list[str]) -> int:
         env = {**os.environ, "ATEN_CPU_CAPABILITY": aten, "MKL_ENABLE_INSTRUCTIONS": mkl, "ONEDNN_MAX_CPU_ISA": onednn}
         print(f"\n=== nbval con ATEN_CPU_CAPABILITY={aten} MKL_ENABLE_INSTRUCTIONS={mkl} ONEDNN_MAX_CPU_ISA={onednn}",
               flush=True)
-        command = [sys.executable, "-m", "pytest", "notebooks", "-q", "-p", "no:cacheprovider", *extra]
+        # Una sola vez cada celda: repetirlas (--rerun-cells) ya lo hace make test, y no depende de la CPU.
+        once = ["--no-rerun-cells"]
+        command = [sys.executable, "-m", "pytest", "notebooks", "-q", "-p", "no:cacheprovider", *once, *extra]
         if subprocess.run(command, cwd=ROOT, env=env).returncode != 0:
             failed.append(level)
     if failed:

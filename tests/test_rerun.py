@@ -1,77 +1,73 @@
-"""Cada celda de las lecciones da el mismo resultado si se ejecuta dos veces seguidas."""
+"""Cada celda de las lecciones da el mismo resultado si se ejecuta dos veces seguidas.
+
+Lo comprueba la propia pasada de nbval con --rerun-cells (conftest.py): cada prueba de celda la ejecuta, la
+compara con la salida guardada y la vuelve a ejecutar. Aquí se comprueba que la orden de pruebas lo activa y
+que de verdad detecta una celda que cambia al repetirla.
+"""
 
 from __future__ import annotations
 
-import copy
-import re
+import shlex
+import shutil
+import subprocess
+import sys
+import tomllib
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbclient import NotebookClient
 
-NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-# Todas las lecciones, sacadas de la carpeta: una lección nueva entra sola en la prueba.
-LESSONS = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
-ADDRESS = re.compile(r" at 0x[0-9a-f]+")
-# Lo único que puede cambiar entre dos ejecuciones: el reloj (segundos, milisegundos, cocientes de tiempos,
-# ritmo de la barra de progreso), con coma o con punto decimal.
-TIMING = re.compile(r"\d+(?:[.,]\d+)?\s?(?:ms|s|lote/s|veces)\b|\d\d:\d\d|\?lote/s")
+ROOT = Path(__file__).resolve().parent.parent
 
 
-def _visible_text(cell: dict) -> list[str]:
-    """Lo que el alumno lee de cada salida (texto, errores), sin imágenes ni identificadores de widgets.
-
-    Los trozos de stdout y stderr se juntan: el kernel puede partir un mismo texto en varios mensajes.
-    """
-    streams = {"stdout": "", "stderr": ""}
-    texts = []
-    for output in cell.get("outputs", []):
-        if output["output_type"] == "stream":
-            streams[output["name"]] += output["text"]
-        elif output["output_type"] == "error":
-            texts.append(f"{output['ename']}: {output['evalue']}")
-        else:
-            texts.append(output.get("data", {}).get("text/plain", ""))
-    texts = [streams["stdout"], streams["stderr"], *texts]
-    return [TIMING.sub("…", ADDRESS.sub(" at 0x…", text)) for text in texts]
-
-
-def rerun_mismatches(nb: dict) -> list[str]:
-    """Ejecuta cada celda de código dos veces seguidas y devuelve las que cambian de resultado."""
-    doubled = copy.deepcopy(nb)
-    doubled.cells = []
-    for cell in nb.cells:
-        if cell.cell_type == "code":
-            doubled.cells += [copy.deepcopy(cell), copy.deepcopy(cell)]
-    for index, cell in enumerate(doubled.cells):
-        cell.outputs, cell.id = [], f"celda-{index}"
-    client = NotebookClient(
-        doubled, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS)}}
+def test_the_test_command_runs_every_cell_twice():
+    addopts = shlex.split(
+        tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["addopts"]
     )
-    client.execute()
-    return [
-        first.source
-        for first, second in zip(doubled.cells[::2], doubled.cells[1::2], strict=True)
-        if _visible_text(first) != _visible_text(second)
-    ]
+    assert "--rerun-cells" in addopts and "--no-rerun-cells" not in addopts, addopts
+    assert "--no-rerun-cells" not in (ROOT / "Makefile").read_text()
+    assert "--no-rerun-cells" in (ROOT / "tests" / "portability.py").read_text()
 
 
-def test_every_lesson_is_rerun():
-    assert LESSONS == sorted(path.name for path in NOTEBOOKS.glob("*.ipynb")), "algún cuaderno no sigue el patrón NN_"
-    assert len(LESSONS) >= 7, LESSONS
+def _run_nbval(folder: Path, sources: list[str], *flags: str, ignored: tuple[int, ...] = ()) -> str:
+    """Guarda un cuaderno ejecutado una vez (la referencia) y le pasa nbval con el conftest.py del curso.
 
-
-@pytest.mark.parametrize("name", LESSONS)
-def test_each_cell_twice_in_a_row(name):
-    assert rerun_mismatches(nbformat.read(NOTEBOOKS / name, as_version=4)) == []
-
-
-def test_a_cell_with_hidden_state_is_caught():
+    Devuelve la salida de pytest, con su código de salida en la última línea.
+    """
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [
-        nbformat.v4.new_code_cell("import torch\nx = torch.zeros(2)"),
-        nbformat.v4.new_code_cell("x.add_(1)\nprint(x)"),
+    nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
+    for index in ignored:
+        nb.cells[index].metadata["tags"] = ["nbval-ignore-output"]
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    nbformat.write(nb, folder / "leccion.ipynb")
+    shutil.copy(ROOT / "conftest.py", folder / "conftest.py")
+    command = [sys.executable, "-m", "pytest", "--nbval", *flags, "-p", "no:cacheprovider", "leccion.ipynb"]
+    done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
+    return f"{done.stdout}{done.stderr}\ncódigo {done.returncode}"
+
+
+def test_a_cell_with_hidden_state_is_caught(tmp_path):
+    cells = ["numeros = []", "numeros.append(1)\nprint(numeros)"]
+    # una sola vez (también con --no-rerun-cells detrás, como la pasada de portabilidad) coincide con lo guardado
+    assert _run_nbval(tmp_path, cells, "--rerun-cells", "--no-rerun-cells").endswith("código 0")
+    report = _run_nbval(tmp_path, cells, "--rerun-cells")
+    assert report.endswith("código 1"), report
+    assert "dos veces seguidas" in report and "[1, 1]" in report, report
+    assert "1 failed, 1 passed" in report, report
+
+
+def test_a_cell_that_starts_from_the_same_state_passes_even_with_times(tmp_path):
+    cells = [
+        "import time",
+        "numeros = []\nnumeros.append(1)\nprint(numeros)",
+        "inicio = time.perf_counter()\nprint(f'{time.perf_counter() - inicio:.6f} s')",
     ]
-    assert rerun_mismatches(nb) == ["x.add_(1)\nprint(x)"]
+    report = _run_nbval(tmp_path, cells, "--rerun-cells", ignored=(2,))
+    assert report.endswith("código 0") and "3 passed" in report, report
+
+
+def test_a_cell_whose_output_nbval_ignores_is_still_rerun(tmp_path):
+    cells = ["contador = 0", "contador += 1\nprint(contador)"]
+    report = _run_nbval(tmp_path, cells, "--rerun-cells", ignored=(1,))
+    assert report.endswith("código 1") and "dos veces seguidas" in report, report

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import pickle
 import re
@@ -26,9 +27,15 @@ from course_utils.training import (
 )
 
 
+@functools.cache
+def _synthetic(split: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """El conjunto sintético completo, generado una sola vez por partición (nadie lo modifica)."""
+    return make_synthetic(split)
+
+
 def _loaders(train_size=600, test_size=200, batch_size=100):
-    images, labels = make_synthetic("train")
-    test_images, test_labels = make_synthetic("test")
+    images, labels = _synthetic("train")
+    test_images, test_labels = _synthetic("test")
     train = CIFAR10Tensor(images[:train_size], labels[:train_size], "sintético", "train", BatchTransform(flip=True))
     test = CIFAR10Tensor(test_images[:test_size], test_labels[:test_size], "sintético", "test", BatchTransform())
     return make_loader(train, batch_size, shuffle=True, seed=0), make_loader(test, batch_size)
