@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import math
 import pickle
 import re
@@ -292,6 +293,14 @@ def test_lesson_06_uses_the_benchmarked_transfer_settings():
     bench, source = _benchmark_and_lesson_code("train_resnet18.py", "06_entrenar_resnet18_cifar10.ipynb")
     assert f"CLASES_PREENTRENAMIENTO, CLASES_NUEVAS = {bench.PRETRAIN_CLASSES}, {bench.NEW_CLASSES}" in source
     assert re.search(rf"EPOCAS_PREENTRENAMIENTO = \d+ if ajustes.quick else {bench.PRETRAIN_EPOCHS}\b", source)
+    # la tasa y el lote del preentrenamiento: los del benchmark en modo completo (en modo rápido, otros)
+    assert re.search(r"TASA_PREENTRENAMIENTO = [\d.]+ if ajustes.quick else 0\.1\b", source)
+    pretraining = inspect.getsource(bench.train_resnet)
+    assert "lr=0.1, momentum=0.9, nesterov=True" in pretraining and "max_lr=0.1, total_steps" in pretraining
+    assert "lr=TASA_PREENTRENAMIENTO, momentum=0.9" in source and "max_lr=TASA_PREENTRENAMIENTO," in source
+    assert re.search(r"LOTE_PREENTRENAMIENTO = \d+ if ajustes.quick else 256\b", source)
+    assert "tamano_lote=LOTE_PREENTRENAMIENTO" in source
+    assert "make_loader(train.with_transform(transforms(True)), 256, shuffle=True)" in pretraining
     assert re.search(rf"PRESUPUESTOS = \(.*\) if ajustes.quick else {re.escape(str(bench.BUDGETS))}", source)
     assert re.search(rf"SEMILLAS = \(.*\) if ajustes.quick else {re.escape(str(bench.SEEDS))}\n", source)
     assert re.search(rf"PASOS = \d+ if ajustes.quick else {bench.STEPS}\b", source)
