@@ -50,8 +50,11 @@ def served(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cuadernos")
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy(notebook, folder / notebook.name)
-    broken = nbformat.read(ROOT / "notebooks" / "01_aplanar_imagenes.ipynb", as_version=4)
-    broken.cells.insert(3, nbformat.v4.new_code_cell("1 / 0"))
+    # Un cuaderno pequeño con un error a mitad: tras él, JupyterLab cancela las celdas siguientes.
+    broken = nbformat.v4.new_notebook()
+    broken.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    sources = ["print('antes del error')", "1 / 0", "print('después')", "print('al final')"]
+    broken.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     nbformat.write(broken, folder / "roto.ipynb")
     settings = tmp_path_factory.mktemp("ajustes")
     for name, content in LAB_SETTINGS.items():
@@ -225,6 +228,7 @@ def test_an_unexpected_error_is_caught(browser, served):
     with run_all(browser, served, "roto.ipynb") as page:
         errors = errors_shown(page)
         assert len(errors) == 1 and "ZeroDivisionError" in errors[0]
+        assert not every_cell_ran(page), "las celdas de después del error no deberían haberse ejecutado"
 
 
 def test_screenshots_folder_is_not_committed():
