@@ -161,7 +161,12 @@ def pytest_runtest_call(item):
         return result
     first = visible_text(item.test_outputs)
     item.cell.outputs = stored
-    item.runtest()
+    try:
+        item.runtest()
+    except Exception as error:  # la segunda vez da un error, o una salida distinta de la guardada
+        if not hasattr(error, "inner_traceback"):
+            raise
+        item.raise_cell_error(f"{_SECOND_RUN} ({error}). {_SECOND_RUN_HINT}", error.inner_traceback)
     second = visible_text(item.test_outputs)
     if second != first:
         changes = "\n".join(
@@ -171,9 +176,12 @@ def pytest_runtest_call(item):
         )
         if len(first) != len(second):
             changes += f"\n(la 1.ª vez dio {len(first) - 2} salidas además del texto; la 2.ª, {len(second) - 2})"
-        item.raise_cell_error(
-            "La celda da otro resultado si se ejecuta dos veces seguidas: depende de algo que ella misma cambia "
-            "(una variable que modifica, la semilla, un archivo). Haz que empiece siempre desde el mismo estado.",
-            changes,
-        )
+        item.raise_cell_error(f"{_SECOND_RUN}. {_SECOND_RUN_HINT}", changes)
     return result
+
+
+_SECOND_RUN = "Al ejecutarla por segunda vez seguida, la celda da otro resultado"
+_SECOND_RUN_HINT = (
+    "Depende de algo que ella misma cambia (una variable que modifica, la semilla, un archivo): haz que empiece "
+    "siempre desde el mismo estado."
+)

@@ -29,11 +29,8 @@ def test_the_test_command_runs_every_cell_twice():
     assert "--no-rerun-cells" in (ROOT / "tests" / "portability.py").read_text()
 
 
-def _run_nbval(folder: Path, sources: list[str], *flags: str, ignored: tuple[int, ...] = ()) -> str:
-    """Guarda un cuaderno ejecutado una vez (la referencia) y le pasa nbval con el conftest.py del curso.
-
-    Devuelve la salida de pytest, con su código de salida en la última línea.
-    """
+def _lesson(folder: Path, sources: list[str], ignored: tuple[int, ...]) -> None:
+    """Guarda en ``folder`` un cuaderno ejecutado una vez (la referencia) y el conftest.py del curso."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
@@ -42,29 +39,32 @@ def _run_nbval(folder: Path, sources: list[str], *flags: str, ignored: tuple[int
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     nbformat.write(nb, folder / "leccion.ipynb")
     shutil.copy(ROOT / "conftest.py", folder / "conftest.py")
+
+
+def _nbval(folder: Path, *flags: str) -> str:
+    """La salida de pytest con nbval sobre ese cuaderno, con su código de salida en la última línea."""
     command = [sys.executable, "-m", "pytest", "--nbval", *flags, "-p", "no:cacheprovider", "leccion.ipynb"]
     done = subprocess.run(command, cwd=folder, capture_output=True, text=True, timeout=300)
     return f"{done.stdout}{done.stderr}\ncódigo {done.returncode}"
 
 
-def test_a_cell_with_hidden_state_is_caught(tmp_path):
-    cells = ["numeros = []", "numeros.append(1)\nprint(numeros)"]
-    # una sola vez (también con --no-rerun-cells detrás, como la pasada de portabilidad) coincide con lo guardado
-    assert _run_nbval(tmp_path, cells, "--rerun-cells", "--no-rerun-cells").endswith("código 0")
-    report = _run_nbval(tmp_path, cells, "--rerun-cells")
-    assert report.endswith("código 1"), report
-    assert "dos veces seguidas" in report and "[1, 1]" in report, report
-    assert "1 failed, 1 passed" in report, report
-
-
-def test_only_the_cell_that_changes_its_inputs_fails_even_with_times_and_ignored_output(tmp_path):
+def test_only_the_cells_that_change_their_inputs_fail_when_run_twice(tmp_path):
     cells = [
         "import time",
         "numeros = []\nnumeros.append(1)\nprint(numeros)",  # empieza siempre igual: pasa
         "inicio = time.perf_counter()\nprint(f'{time.perf_counter() - inicio:.6f} s')",  # solo cambia el tiempo
         "contador = 0",
-        "contador += 1\nprint(contador)",  # nbval no compara su salida, pero repetirla sí la cambia
+        "contador += 1\nprint(contador)",  # nbval no compara su salida, pero repetirla la cambia
+        "lista = []",
+        "lista.append(1)\nprint(lista)",  # la 2.ª vez ya no coincide con la salida guardada
     ]
-    report = _run_nbval(tmp_path, cells, "--rerun-cells", ignored=(2, 4))
-    assert report.endswith("código 1") and "1 failed, 4 passed" in report, report
-    assert "Cell 4" in report and "dos veces seguidas" in report, report
+    _lesson(tmp_path, cells, ignored=(2, 4))
+    # una sola vez (con --no-rerun-cells detrás, como la pasada de portabilidad), todo coincide con lo guardado
+    once = _nbval(tmp_path, "--rerun-cells", "--no-rerun-cells")
+    assert once.endswith("código 0") and "7 passed" in once, once
+    report = _nbval(tmp_path, "--rerun-cells")
+    assert report.endswith("código 1") and "2 failed, 5 passed" in report, report
+    assert "FAILED leccion.ipynb::Cell 4" in report and "FAILED leccion.ipynb::Cell 6" in report, report
+    assert report.count("por segunda vez seguida") >= 2, report
+    assert "--- 2.ª vez ---\n2" in report, report  # la celda 4, por la comparación de la 1.ª vez con la 2.ª
+    assert "[1, 1]" in report, report  # la celda 6, por la comparación de nbval con la salida guardada
