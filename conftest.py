@@ -3,11 +3,24 @@
 Los cuadernos se comparan con nbval en modo estricto, pero sin comparar stderr: ahí van avisos y
 barras de progreso cuyo texto cambia en cada ejecución.
 
+Las pruebas deciden su propio modo, digan lo que digan las variables del shell: modo rápido (COURSE_QUICK=1)
+y sin conexión (COURSE_OFFLINE=1). Solo ``--modo-completo`` pide el modo completo (y entonces cada celda se
+ejecuta una vez: las que entrenan con un presupuesto de tiempo no pueden dar dos veces lo mismo). Una guardia
+de red (tests/network_guard.py) hace fallar cualquier prueba que intente conectarse a otra máquina.
+
 Las pruebas fijan los hilos de PyTorch (COURSE_THREADS=2, salvo que ya venga dado): sin esa variable, el
 curso usa todos los núcleos de la máquina, y así las pruebas se ejecutan igual en cualquiera.
 """
 
 import os
+import shutil
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "tests"))
+import network_guard  # noqa: E402
+
+sys.path.pop(0)
 
 os.environ.setdefault("COURSE_THREADS", "2")
 
@@ -131,6 +144,13 @@ def visible_text(outputs: list) -> list[str]:
 
 
 def pytest_addoption(parser):
+    parser.addoption(
+        "--modo-completo",
+        action="store_true",
+        default=False,
+        help="Ejecuta los cuadernos en modo completo (sin COURSE_QUICK=1) y cada celda una sola vez. Sin esta "
+        "opción, las pruebas usan siempre el modo rápido, diga lo que diga COURSE_QUICK.",
+    )
     group = parser.getgroup("nbval")
     group.addoption(
         "--rerun-cells",
@@ -145,9 +165,14 @@ def pytest_addoption(parser):
 
 
 def pytest_report_header(config):
+    full = config.getoption("modo_completo")
+    lines = [
+        f"curso: modo {'completo (--modo-completo)' if full else 'rápido'} y sin conexión, fijados por las pruebas "
+        "(no por COURSE_QUICK ni COURSE_OFFLINE del shell); cualquier intento de usar la red hace fallar la prueba"
+    ]
     if _nbval_active(config) and config.getoption("rerun_cells"):
-        return "nbval: cada celda se ejecuta dos veces seguidas (--rerun-cells)"
-    return None
+        lines.append("nbval: cada celda se ejecuta dos veces seguidas (--rerun-cells)")
+    return lines
 
 
 @pytest.hookimpl(wrapper=True)
@@ -185,3 +210,64 @@ _SECOND_RUN_HINT = (
     "Depende de algo que ella misma cambia (una variable que modifica, la semilla, un archivo): haz que empiece "
     "siempre desde el mismo estado."
 )
+
+
+# --- El modo de las pruebas y la guardia de red ------------------------------------------------------------
+#
+# Un alumno puede tener COURSE_QUICK=0 (o nada) en su shell, y quizá sin red: las pruebas no dependen de eso.
+# Se fija aquí, antes de que nbval o JupyterLab lancen ningún kernel (que heredan este entorno). La guardia se
+# instala en este proceso y, con un perfil de IPython propio (IPYTHONDIR), en cada kernel; los intentos de los
+# kernels llegan por el archivo de COURSE_TEST_NETWORK_LOG.
+
+_network_log = {"path": None, "offset": 0, "folder": None}
+
+
+def pytest_configure(config):
+    full = config.getoption("modo_completo")
+    os.environ["COURSE_QUICK"] = "0" if full else "1"
+    os.environ["COURSE_OFFLINE"] = "1"
+    if full:
+        config.option.rerun_cells = False
+    folder = tempfile.mkdtemp(prefix="curso-pruebas-")
+    network_guard.write_ipython_startup(os.path.join(folder, "ipython"))
+    log = os.path.join(folder, "red.log")
+    open(log, "w").close()
+    os.environ["IPYTHONDIR"] = os.path.join(folder, "ipython")
+    os.environ[network_guard.LOG_ENV] = log
+    _network_log.update(path=log, offset=0, folder=folder)
+    network_guard.install()
+
+
+def pytest_unconfigure(config):
+    if _network_log["folder"]:
+        shutil.rmtree(_network_log["folder"], ignore_errors=True)
+        _network_log["folder"] = None
+
+
+def _new_network_attempts() -> list[str]:
+    """Los intentos de usar la red anotados desde la última vez que se miró (de este proceso y de los kernels)."""
+    path = _network_log["path"]
+    if not path or not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as file:
+        file.seek(_network_log["offset"])
+        text = file.read()
+        _network_log["offset"] = file.tell()
+    return [line for line in text.splitlines() if line]
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    attempts = _new_network_attempts()
+    if attempts:
+        message = (
+            f"La prueba {item.nodeid} intentó usar la red ({', '.join(dict.fromkeys(attempts))}), y las pruebas se "
+            "ejecutan sin conexión: fuera de loopback, ninguna conexión sale de la máquina. Si es código del curso, "
+            "que respete el modo sin conexión (COURSE_OFFLINE=1); si es la prueba, que use datos locales."
+        )
+        if report.failed and report.longrepr is not None:
+            message = f"{report.longrepr}\n\n{message}"
+        report.outcome = "failed"
+        report.longrepr = message
+    return report

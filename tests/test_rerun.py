@@ -39,6 +39,8 @@ def _lesson(folder: Path, sources: list[str], ignored: tuple[int, ...]) -> None:
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     nbformat.write(nb, folder / "leccion.ipynb")
     shutil.copy(ROOT / "conftest.py", folder / "conftest.py")
+    (folder / "tests").mkdir()
+    shutil.copy(ROOT / "tests" / "network_guard.py", folder / "tests" / "network_guard.py")  # la importa conftest.py
 
 
 def _nbval(folder: Path, *flags: str) -> str:
