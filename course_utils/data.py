@@ -564,16 +564,23 @@ def make_synthetic(split: str, size: int | None = None) -> tuple[torch.Tensor, t
 
 def _announce(split: str, source: str, size: int, from_cache: bool) -> None:
     """Una línea en español que dice de dónde salen los datos."""
-    count = format_number(size)
-    if source == "sintético":
-        print(
-            f"CIFAR-10 no está en COURSE_DATA y no se puede descargar: uso un {SOURCES_ES[source]}, "
-            f"{SPLIT_NAMES_ES[split]}, {count} imágenes. Para los datos reales, ejecuta sin COURSE_OFFLINE=1 "
-            "(se descargan solos) o copia CIFAR-10 en la carpeta COURSE_DATA."
-        )
+    cached = " (leído de la caché del curso)" if from_cache else ""
+    print(f"CIFAR-10, {SPLIT_NAMES_ES[split]}: {format_number(size)} imágenes desde {SOURCES_ES[source]}{cached}.")
+
+
+def _announce_synthetic(split: str, size: int, data_dir: Path, offline: bool) -> None:
+    """Una línea en español: por qué se usa el conjunto sintético y qué hacer para tener CIFAR-10."""
+    if offline:
+        why = "el modo sin conexión (COURSE_OFFLINE=1) no lo descarga"
+        todo = "ejecuta una vez con conexión y sin COURSE_OFFLINE=1"
     else:
-        cached = " (leído de la caché del curso)" if from_cache else ""
-        print(f"CIFAR-10, {SPLIT_NAMES_ES[split]}: {count} imágenes desde {SOURCES_ES[source]}{cached}.")
+        why = "no se ha podido descargar (¿no hay conexión?)"
+        todo = "conéctate a internet y vuelve a ejecutar la celda"
+    print(
+        f"CIFAR-10 no está en la carpeta de datos ({data_dir}) y {why}: uso un {SOURCES_ES['sintético']}, "
+        f"{SPLIT_NAMES_ES[split]}, {format_number(size)} imágenes. Para los datos reales, {todo} (se descargan "
+        "solos, unos 170 MB), o copia CIFAR-10 en esa carpeta (COURSE_DATA)."
+    )
 
 
 def load_cifar10(
@@ -600,7 +607,7 @@ def load_cifar10(
         loaded, source = _download(split, data_dir), "descarga"
     if loaded is None:
         images, labels = make_synthetic(split)
-        _announce(split, "sintético", len(labels), from_cache=False)
+        _announce_synthetic(split, len(labels), data_dir, offline)
         return CIFAR10Tensor(images, labels, "sintético", split, transform)
     images, labels = loaded
     _save_cache(cache, images, labels, source)

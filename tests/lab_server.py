@@ -45,11 +45,15 @@ def _wait_for(url: str, process: subprocess.Popen, log, timeout_s: float) -> Non
 
 @contextmanager
 def running_lab(
-    timeout_s: float = 90, notebooks: Path | None = None, env: dict[str, str] | None = None
+    timeout_s: float = 90,
+    notebooks: Path | None = None,
+    env: dict[str, str] | None = None,
+    unset: tuple[str, ...] = (),
 ) -> Iterator[tuple[str, str]]:
     """Lanza `make lab` y devuelve (url_base, token); al salir mata todo su grupo de procesos.
 
-    ``notebooks`` sirve otra carpeta en lugar de ``notebooks/`` (por ejemplo, una copia).
+    ``notebooks`` sirve otra carpeta en lugar de ``notebooks/`` (por ejemplo, una copia); ``env`` añade variables
+    de entorno y ``unset`` quita las que nombra (por ejemplo, las COURSE_* que fijan las pruebas).
     """
     if shutil.which("make") is None:
         raise RuntimeError("Hace falta `make` para lanzar JupyterLab como en el README.")
@@ -63,7 +67,11 @@ def running_lab(
         stdout=log,
         stderr=subprocess.STDOUT,
         start_new_session=True,
-        env={**os.environ, "JUPYTER_NO_CONFIG": "1", **(env or {})},
+        env={
+            **{name: value for name, value in os.environ.items() if name not in unset},
+            "JUPYTER_NO_CONFIG": "1",
+            **(env or {}),
+        },
     )
     base = f"http://127.0.0.1:{port}"
     try:

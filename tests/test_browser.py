@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
+import network_guard
 import pytest
 from hygiene import skip_or_fail_in_ci
 from lab_server import ROOT, running_lab
@@ -56,13 +57,17 @@ def served(tmp_path_factory):
     sources = ["print('antes del error')", "1 / 0", "print('después')", "print('al final')"]
     broken.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     nbformat.write(broken, folder / "roto.ipynb")
+    with running_lab(notebooks=folder, env=_lab_settings(tmp_path_factory)) as (base, token):
+        yield base, token
+
+
+def _lab_settings(tmp_path_factory) -> dict[str, str]:
+    """Variables de entorno con una carpeta de ajustes de JupyterLab propia de la prueba."""
     settings = tmp_path_factory.mktemp("ajustes")
     for name, content in LAB_SETTINGS.items():
         (settings / name).parent.mkdir(parents=True, exist_ok=True)
         (settings / name).write_text(content, encoding="utf-8")
-    env = {"JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(settings / "espacios")}
-    with running_lab(notebooks=folder, env=env) as (base, token):
-        yield base, token
+    return {"JUPYTERLAB_SETTINGS_DIR": str(settings), "JUPYTERLAB_WORKSPACES_DIR": str(settings / "espacios")}
 
 
 @pytest.fixture(scope="module")
@@ -215,6 +220,34 @@ def test_lesson_runs_to_the_end_with_its_figures_and_no_errors(browser, served, 
         assert rendered_images(page, ".jp-RenderedImage img") >= figures
         assert page.locator("text=todavía no has").count() == exercises, "los ejercicios, sin responder"
         screenshot(page, name)
+
+
+def test_lesson_00_for_a_newcomer_without_data_or_network(browser, tmp_path_factory):
+    """`make lab` recién clonado: sin variables COURSE_*, sin datos en la caché y sin red (la guardia de las pruebas
+    corta cada conexión como lo haría un portátil desconectado). La lección 00 llega al final sin errores y dice qué
+    tiene el alumno (datos sintéticos, pesos aleatorios) y lo único que tiene que hacer."""
+    folder = tmp_path_factory.mktemp("recien-llegado")
+    shutil.copy(ROOT / "notebooks" / "00_preparacion.ipynb", folder)
+    attempts = folder / "intentos-de-red.log"  # aparte del registro de las pruebas: aquí se esperan
+    env = {
+        **_lab_settings(tmp_path_factory),
+        "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache-vacia")),  # ni ~/.cache/curso-pytorch ni torch
+        network_guard.LOG_ENV: str(attempts),
+    }
+    unset = ("COURSE_QUICK", "COURSE_OFFLINE", "COURSE_DATA", "TORCH_HOME")
+    with running_lab(notebooks=folder, env=env, unset=unset) as served, run_all(
+        browser, served, "00_preparacion.ipynb"
+    ) as page:
+        assert every_cell_ran(page)
+        assert errors_shown(page) == []
+        text = "\n".join(page.locator(f"{PANEL} .jp-OutputArea-output").all_text_contents())
+        assert "modo completo, con conexión" in text, "sin variables COURSE_*: modo completo y con conexión"
+        assert "conjunto SINTÉTICO" in text and "pesos ALEATORIOS" in text, text
+        assert text.count("Qué hacer:") == 1 and "conéctate a internet y vuelve a ejecutar este cuaderno" in text
+        assert rendered_images(page, ".jp-RenderedImage img") >= 1
+        screenshot(page, "00_preparacion-recien-llegado")
+    tried = attempts.read_text(encoding="utf-8") if attempts.exists() else ""
+    assert "download.pytorch.org" in tried, f"la lección 00 debería haber intentado descargar los pesos: {tried!r}"
 
 
 def test_every_lesson_is_opened_in_the_browser():

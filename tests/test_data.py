@@ -297,6 +297,19 @@ def test_offline_never_downloads_and_falls_back(tmp_path, monkeypatch, capsys):
     assert "SINTÉTICO" in out and "no es CIFAR-10" in out and "COURSE_OFFLINE" in out
     assert "entrenamiento, 5000 imágenes." in out, "hasta cuatro cifras, sin espacio de miles"
     assert not cache_path(tmp_path, "train").exists(), "el conjunto sintético no se guarda en caché"
+    assert str(tmp_path) in out, "nombra la carpeta en la que buscó"
+
+
+def test_a_failed_download_says_to_connect_not_to_leave_offline_mode(tmp_path, monkeypatch, capsys):
+    """Sin COURSE_OFFLINE, si la descarga falla, el aviso no culpa al modo sin conexión: pide conectarse."""
+    _FakeCIFAR10.calls = []
+    monkeypatch.setattr(data, "CIFAR10", _FakeCIFAR10)
+    with pytest.warns(UserWarning, match="No se pudo descargar CIFAR-10"):
+        result = load_cifar10("test", data_dir=tmp_path, offline=False)
+    assert result.synthetic and _FakeCIFAR10.calls[-1] is True
+    out = capsys.readouterr().out
+    assert "SINTÉTICO" in out and str(tmp_path) in out and "conéctate a internet" in out
+    assert "COURSE_OFFLINE=1" not in out, out
 
 
 def test_failed_download_falls_back_with_a_warning(tmp_path, monkeypatch):
@@ -446,12 +459,15 @@ def test_bad_batch_arguments():
         BatchTransform()(images[:, :2])
 
 
+@pytest.mark.cifar10_real
 def test_real_cifar10_from_course_data():
     if find_imagefolder_root(get_settings().data_dir) is None:
-        reason = "Sin la copia de CIFAR-10 en COURSE_DATA (CI la extrae de ../shared/data)."
-        if SHARED_CIFAR10.exists():  # .ci/run la habría extraído: en CI, que falte es un fallo
+        reason = "Sin la copia de CIFAR-10 en la carpeta de datos (CI la extrae de ../shared/data)."
+        # La pasada de datos de .ci/run fija COURSE_DATA en la copia extraída: allí, que falte es un fallo. La del
+        # recién llegado (make test sin ninguna variable COURSE_*) no tiene datos, como la de un alumno nuevo.
+        if SHARED_CIFAR10.exists() and os.environ.get("COURSE_DATA"):
             skip_or_fail_in_ci(f"{reason} Existe {SHARED_CIFAR10}, pero COURSE_DATA no apunta a su copia extraída.")
-        pytest.skip(reason)  # sin ../shared (la máquina de un alumno), CI tampoco tiene la copia
+        pytest.skip(reason)
     train, test = load_cifar10("train"), load_cifar10("test")
     assert (len(train), len(test)) == (50_000, 10_000)
     assert not train.synthetic and train.source in ("imagefolder", "torchvision")
@@ -556,8 +572,9 @@ def test_skip_or_fail_in_ci_skips_outside_ci(monkeypatch, value):
         skip_or_fail_in_ci("falta X")
 
 
-def test_without_the_real_copy_ci_fails_only_if_shared_data_exists(monkeypatch, tmp_path):
-    """Sin la copia de CIFAR-10, la prueba de la copia real falla en CI si existe ../shared/data; si no, se salta."""
+def test_without_the_real_copy_ci_fails_only_in_its_data_pass(monkeypatch, tmp_path):
+    """Sin la copia de CIFAR-10, la prueba de la copia real falla en CI si existe ../shared/data y COURSE_DATA está
+    fijada (la pasada de datos); sin COURSE_DATA (la del recién llegado) o sin ../shared, se salta."""
     monkeypatch.setenv("CI", "true")
     monkeypatch.setenv("COURSE_DATA", str(tmp_path / "sin-datos"))
     archive = tmp_path / "cifar10-jpg.tar.gz"
@@ -566,6 +583,10 @@ def test_without_the_real_copy_ci_fails_only_if_shared_data_exists(monkeypatch, 
         test_real_cifar10_from_course_data()
     archive.write_bytes(b"")
     with pytest.raises(pytest.fail.Exception, match="En CI esta prueba debe ejecutarse"):
+        test_real_cifar10_from_course_data()
+    monkeypatch.delenv("COURSE_DATA")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-vacia"))
+    with pytest.raises(pytest.skip.Exception, match="Sin la copia de CIFAR-10"):
         test_real_cifar10_from_course_data()
 
 
