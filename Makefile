@@ -1,6 +1,6 @@
 # Curso de redes neuronales con PyTorch: las dos órdenes del inicio rápido.
 #   make lab    instala (si hace falta) y abre JupyterLab con las lecciones
-#   make test   instala (si hace falta) y ejecuta todas las pruebas
+#   make test   instala (si hace falta) y ejecuta todas las pruebas (modo rápido y sin conexión, lo fijan ellas)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
 NOTEBOOKS ?= notebooks
 
-.PHONY: install lab test portabilidad animaciones mutacion
+.PHONY: install lab test completo portabilidad animaciones mutacion
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,18 @@ test: install
 	@$(BIN)/python -m pytest -rs $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest no ejecutó ninguna prueba"; exit 1; fi; \
 	exit $$status
+
+# Las salidas guardadas: cada lección en modo completo con el CIFAR-10 real, en un kernel nuevo, guardada encima
+# (benchmarks/course_timing.py; sin LECCIONES, también la tabla de tiempos del README). Después, lo que tiene
+# sentido comprobar en esa ejecución: todas las celdas ejecutadas, en orden y sin errores imprevistos, y la prosa
+# que dice lo que muestran las salidas nuevas (las lecciones que entrenan con un presupuesto de tiempo no dan
+# dos veces lo mismo: make test no compara esas celdas). DATOS: la carpeta cifar10-jpg (si no, COURSE_DATA o
+# ../shared/data); LECCIONES: prefijos, p. ej. "03 04".
+DATOS ?=
+LECCIONES ?=
+completo: install
+	$(BIN)/python benchmarks/course_timing.py $(DATOS) --store $(if $(LECCIONES),--only $(LECCIONES),--readme)
+	$(BIN)/python -m pytest -o addopts="-p no:cacheprovider" -q tests/test_notebook_hygiene.py tests/test_prose.py
 
 # nbval otra vez con las instrucciones de CPUs más antiguas (tests/portability.py); CI la ejecuta tras make test.
 portabilidad: install
