@@ -240,12 +240,27 @@ def test_lesson_00_for_a_newcomer_without_data_or_network(browser, tmp_path_fact
     ) as page:
         assert every_cell_ran(page)
         assert errors_shown(page) == []
-        text = "\n".join(page.locator(f"{PANEL} .jp-OutputArea-output").all_text_contents())
-        assert "modo completo, con conexión" in text, "sin variables COURSE_*: modo completo y con conexión"
-        assert "conjunto SINTÉTICO" in text and "pesos ALEATORIOS" in text, text
-        assert text.count("Qué hacer:") == 1 and "conéctate a internet y vuelve a ejecutar este cuaderno" in text
-        assert rendered_images(page, ".jp-RenderedImage img") >= 1
+        # El resumen, al final: JupyterLab solo pinta las celdas que están a la vista, así que se baja hasta él.
+        page.locator(f"{PANEL} .jp-WindowedPanel-outer").evaluate("el => el.scrollTo(0, el.scrollHeight)")
+        summary = page.locator(f"{PANEL} .jp-OutputArea-output", has_text="Qué hacer:")
+        summary.wait_for(timeout=10_000)
+        summary.scroll_into_view_if_needed()
+        page.wait_for_timeout(500)  # que JupyterLab termine de pintar lo que acaba de entrar en la vista
+        assert "SINTÉTICO" in summary.text_content() and "pesos ALEATORIOS" in summary.text_content()
+        assert "conéctate a internet y vuelve a ejecutar este cuaderno" in summary.text_content()
         screenshot(page, "00_preparacion-recien-llegado")
+        _menu(page, "File", "docmanager:save")  # todas las salidas, también las que no están a la vista
+        page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=10_000)
+    outputs = [
+        output.get("text", "")
+        for cell in nbformat.read(folder / "00_preparacion.ipynb", as_version=4).cells
+        for output in cell.get("outputs", [])
+    ]
+    text = "".join(outputs)
+    assert "modo completo, con conexión" in text, "sin variables COURSE_*: modo completo y con conexión"
+    assert text.count("conjunto SINTÉTICO") == 3, "el aviso de cada partición y el resumen"
+    assert text.count("Qué hacer:") == 1, "lo único que hay que hacer, una vez"
+    assert "Traceback" not in text
     tried = attempts.read_text(encoding="utf-8") if attempts.exists() else ""
     assert "download.pytorch.org" in tried, f"la lección 00 debería haber intentado descargar los pesos: {tried!r}"
 
