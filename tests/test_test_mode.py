@@ -21,8 +21,11 @@ import network_guard
 import pytest
 from nbclient import NotebookClient
 
+from course_utils.config import get_settings
+
 ROOT = Path(__file__).resolve().parent.parent
-MODE_CELL = "from course_utils import get_settings\najustes = get_settings()\nprint(ajustes.quick, ajustes.offline)"
+# Lo que lee get_settings() del curso, sin importar PyTorch (así el kernel arranca en un momento).
+MODE_CELL = "import os\nprint(os.environ['COURSE_QUICK'] == '1', os.environ['COURSE_OFFLINE'] == '1')"
 NETWORK_CELL = (
     "import urllib.request\ntry:\n    urllib.request.urlopen('http://ejemplo.invalid/datos.bin', timeout=5)\n"
     "except OSError:\n    print('sin red: sigo con lo que hay')"
@@ -95,6 +98,8 @@ def test_full_mode_is_an_explicit_option_and_the_stored_output_notices(project):
 
 def test_this_session_runs_quick_offline_and_guarded():
     assert os.environ["COURSE_QUICK"] == "1" and os.environ["COURSE_OFFLINE"] == "1"
+    settings = get_settings()
+    assert settings.quick and settings.offline
     assert network_guard.installed()
     startup = Path(os.environ["IPYTHONDIR"]) / "profile_default" / "startup" / "00-sin-red.py"
     assert "network_guard.py" in startup.read_text(encoding="utf-8"), "cada kernel instala la guardia al arrancar"
