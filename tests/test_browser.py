@@ -19,6 +19,7 @@ import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import nbformat
 import network_guard
@@ -63,9 +64,19 @@ logits = torch.randn(50, 10, generator=torch.Generator().manual_seed(0))
 prediction_browser(datos_prueba.images, datos_prueba.labels, torch.softmax(logits, dim=1))"""
 
 
+class Lab(NamedTuple):
+    base: str
+    token: str
+    folder: Path  # la copia de los cuadernos que sirve
+    attempts: Path  # los intentos de usar la red de sus kernels, cortados por la guardia
+
+
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    """JupyterLab sirviendo una copia de los cuadernos (el autoguardado no toca los del repositorio)."""
+    """JupyterLab como lo abre un recién llegado con `make lab`, sobre una copia de los cuadernos (el autoguardado
+    no toca los del repositorio): sin variables COURSE_*, con la caché vacía (ni CIFAR-10 ni los pesos) y sin red,
+    porque la guardia de las pruebas corta cada conexión de sus kernels como lo haría un portátil desconectado.
+    Esos intentos se anotan aparte: aquí se esperan (la lección 00 intenta descargar lo que falta)."""
     folder = tmp_path_factory.mktemp("cuadernos")
     for notebook in (ROOT / "notebooks").glob("*.ipynb"):
         shutil.copy(notebook, folder / notebook.name)
@@ -80,8 +91,15 @@ def served(tmp_path_factory):
     browser_nb.metadata["kernelspec"] = broken.metadata["kernelspec"]
     browser_nb.cells = [nbformat.v4.new_code_cell(PREDICTION_BROWSER)]
     nbformat.write(browser_nb, folder / "navegador.ipynb")
-    with running_lab(notebooks=folder, env=_lab_settings(tmp_path_factory)) as (base, token):
-        yield base, token
+    attempts = tmp_path_factory.mktemp("red") / "intentos-de-red.log"
+    env = {
+        **_lab_settings(tmp_path_factory),
+        "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache-vacia")),  # ni ~/.cache/curso-pytorch ni torch
+        network_guard.LOG_ENV: str(attempts),
+    }
+    unset = ("COURSE_QUICK", "COURSE_OFFLINE", "COURSE_DATA", "TORCH_HOME")
+    with running_lab(notebooks=folder, env=env, unset=unset) as (base, token):
+        yield Lab(base, token, folder, attempts)
 
 
 def _lab_settings(tmp_path_factory) -> dict[str, str]:
@@ -113,7 +131,7 @@ def _menu(page, menu: str, command: str) -> None:
 @contextmanager
 def opened(browser, served, name: str) -> Iterator:
     """Abre el cuaderno en JupyterLab, tal como está guardado, y da la página cuando su kernel está listo."""
-    base, token = served
+    base, token = served.base, served.token
     page = browser.new_page(viewport={"width": 1400, "height": 2000})
     try:
         page.goto(f"{base}/lab/tree/{name}?reset&token={token}")  # reset: solo este cuaderno abierto
@@ -256,25 +274,13 @@ def test_stored_lesson_reads_in_the_browser_with_its_figures(browser, served, na
         screenshot(page, name)
 
 
-def test_lesson_00_for_a_newcomer_without_data_or_network(browser, tmp_path_factory):
-    """`make lab` recién clonado: sin variables COURSE_*, sin datos en la caché y sin red (la guardia de las pruebas
-    corta cada conexión como lo haría un portátil desconectado). La lección 00 llega al final sin errores y dice qué
-    tiene el alumno (datos sintéticos, pesos aleatorios) y lo único que tiene que hacer."""
-    folder = tmp_path_factory.mktemp("recien-llegado")
-    shutil.copy(ROOT / "notebooks" / "00_preparacion.ipynb", folder)
-    attempts = folder / "intentos-de-red.log"  # aparte del registro de las pruebas: aquí se esperan
-    env = {
-        **_lab_settings(tmp_path_factory),
-        "XDG_CACHE_HOME": str(tmp_path_factory.mktemp("cache-vacia")),  # ni ~/.cache/curso-pytorch ni torch
-        network_guard.LOG_ENV: str(attempts),
-    }
-    unset = ("COURSE_QUICK", "COURSE_OFFLINE", "COURSE_DATA", "TORCH_HOME")
-    with running_lab(notebooks=folder, env=env, unset=unset) as served, run_all(
-        browser, served, "00_preparacion.ipynb"
-    ) as page:
+def test_lesson_00_for_a_newcomer_without_data_or_network(browser, served):
+    """`make lab` recién clonado, sin datos ni red (véase ``served``): la lección 00 llega al final sin errores y
+    dice qué tiene el alumno (datos sintéticos, pesos aleatorios) y lo único que tiene que hacer."""
+    with run_all(browser, served, "00_preparacion.ipynb") as page:
         assert every_cell_ran(page)
         assert errors_shown(page) == []
-        # El resumen, al final: JupyterLab solo pinta las celdas que están a la vista, así que se baja hasta él.
+        # El resumen, al final: se baja hasta él, como el alumno, para verlo en la captura.
         page.locator(f"{PANEL} .jp-WindowedPanel-outer").evaluate("el => el.scrollTo(0, el.scrollHeight)")
         summary = page.locator(f"{PANEL} .jp-OutputArea-output", has_text="Qué hacer:")
         summary.wait_for(timeout=10_000)
@@ -287,7 +293,7 @@ def test_lesson_00_for_a_newcomer_without_data_or_network(browser, tmp_path_fact
         page.wait_for_function("() => !document.querySelector('.jp-mod-dirty')", timeout=10_000)
     outputs = [
         output.get("text", "")
-        for cell in nbformat.read(folder / "00_preparacion.ipynb", as_version=4).cells
+        for cell in nbformat.read(served.folder / "00_preparacion.ipynb", as_version=4).cells
         for output in cell.get("outputs", [])
     ]
     text = "".join(outputs)
@@ -295,7 +301,7 @@ def test_lesson_00_for_a_newcomer_without_data_or_network(browser, tmp_path_fact
     assert text.count("conjunto SINTÉTICO") == 3, "el aviso de cada partición y el resumen"
     assert text.count("Qué hacer:") == 1, "lo único que hay que hacer, una vez"
     assert "Traceback" not in text
-    tried = attempts.read_text(encoding="utf-8") if attempts.exists() else ""
+    tried = served.attempts.read_text(encoding="utf-8") if served.attempts.exists() else ""
     assert "download.pytorch.org" in tried, f"la lección 00 debería haber intentado descargar los pesos: {tried!r}"
 
 
