@@ -210,6 +210,29 @@ def test_a_correct_file_verifies_and_loads_into_resnet18(hub, monkeypatch, capsy
     assert model.fc.out_features == 4 and hub.exists()
 
 
+def test_a_loadable_resnet18_file_with_one_value_changed_is_refused_by_its_hash_alone(hub, monkeypatch, capsys):
+    """Unos pesos que pasan todas las demás comprobaciones (se cargan con weights_only=True, son un state_dict de
+    ResNet18 que encaja en la red) pero no son los publicados: un solo número cambiado. Solo la suma SHA-256 lo
+    detecta; sin ella, se cargarían como si fueran los de ImageNet."""
+    from course_utils import models as course_models
+
+    reference = course_models.models.resnet18(weights=None)
+    torch.save(reference.state_dict(), hub)
+    _trust(monkeypatch, hub)  # el original: su suma es la esperada
+    tampered = reference.state_dict()
+    tampered["conv1.weight"] = tampered["conv1.weight"].clone()
+    tampered["conv1.weight"][0, 0, 0, 0] += 1.0
+    torch.save(tampered, hub)
+    assert course_models.models.resnet18(weights=None).load_state_dict(
+        torch.load(hub, weights_only=True)
+    ), "el archivo cambiado se carga sin problemas en una ResNet18"
+    with pytest.warns(UserWarning, match="suma SHA-256 no empieza por"):
+        model, pretrained = course_models.load_pretrained("resnet18", num_classes=3, offline=True)
+    assert pretrained is False and "pesos ALEATORIOS" in capsys.readouterr().out
+    assert not torch.equal(model.conv1.weight, tampered["conv1.weight"])
+    assert not hub.exists() and len(list(hub.parent.iterdir())) == 1, "apartado, no borrado"
+
+
 def test_online_a_bad_file_is_set_aside_and_the_normal_download_replaces_it(hub, monkeypatch, tmp_path):
     """Con conexión, tras apartar el archivo malo, descarga torchvision (aquí, una descarga simulada)."""
     from course_utils import models as course_models
