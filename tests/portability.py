@@ -4,9 +4,10 @@ antiguas que las de esta CPU, como en el portátil de otra persona.
 Para cada nivel por debajo del de esta máquina (`default`, los núcleos genéricos; y `avx2` si la CPU tiene
 AVX-512), fija ATEN_CPU_CAPABILITY para los núcleos de PyTorch, MKL_ENABLE_INSTRUCTIONS para MKL (las
 multiplicaciones de matrices) y ONEDNN_MAX_CPU_ISA para oneDNN (las convoluciones), y ejecuta nbval. Falla si
-alguna salida comparada cambia. Lo ejecutan `make portabilidad` y CI:
+alguna salida comparada cambia. Lo ejecutan `make portabilidad` y CI (solo con `default`, el nivel más alejado,
+para que CI quepa en 15 minutos: PORTABILIDAD_NIVELES=default):
 
-    python tests/portability.py [argumentos extra de pytest]
+    [PORTABILIDAD_NIVELES=default,avx2] python tests/portability.py [argumentos extra de pytest]
 """
 
 from __future__ import annotations
@@ -29,9 +30,21 @@ def levels_below(capability: str) -> list[str]:
     return LOWER_LEVELS.get(capability.upper(), [])
 
 
+def chosen_levels(capability: str, wanted: str | None) -> list[str]:
+    """Los niveles por debajo de esta CPU; con ``wanted`` («default,avx2»), solo los que nombra."""
+    levels = levels_below(capability)
+    if not wanted:
+        return levels
+    names = [name.strip().lower() for name in wanted.split(",") if name.strip()]
+    unknown = [name for name in names if name not in LEVELS]
+    if unknown:
+        raise SystemExit(f"PORTABILIDAD_NIVELES: niveles desconocidos {unknown}; los que hay son {sorted(LEVELS)}.")
+    return [level for level in levels if level in names]
+
+
 def main(extra: list[str]) -> int:
     capability = torch.backends.cpu.get_cpu_capability()
-    levels = levels_below(capability)
+    levels = chosen_levels(capability, os.environ.get("PORTABILIDAD_NIVELES"))
     print(f"CPU de esta máquina: {capability}; pasadas de portabilidad: {', '.join(levels) or 'ninguna'}")
     failed = []
     for level in levels:
