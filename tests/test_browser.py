@@ -1,10 +1,11 @@
 """Las lecciones en un JupyterLab de verdad, manejado por Chromium como lo usaría un alumno.
 
-Arranca `make lab` (la primera orden del README) sobre una copia de los cuadernos y los abre en Chromium sin
-pantalla. Las lecciones con controles (01 a 03) y la 00 de un recién llegado se ejecutan enteras desde el menú de
-JupyterLab, y se mira lo que se ve: celdas ejecutadas, errores, figuras, widgets que responden y la animación. De
-las demás (04 a 06), que nbval ya ejecuta hasta el final, se mira la página guardada: figuras, animación, ningún
-error y los ejercicios sin responder. Guarda una captura de cada cuaderno en ``capturas/``.
+Arranca `make lab` (la primera orden del README) como un recién llegado, sobre una copia de los cuadernos, y los
+abre en Chromium sin pantalla. Las lecciones 00, 01 y 02 se ejecutan enteras desde el menú de JupyterLab, y se mira
+lo que se ve: celdas ejecutadas, errores, figuras, el explorador de la 01 respondiendo y la animación; el explorador
+de predicciones de la 03 se prueba en un cuaderno pequeño. De las lecciones 03 a 06, que nbval ya ejecuta hasta el
+final, se mira la página guardada: figuras, animación, ningún error y los ejercicios sin responder. Guarda una
+captura de cada cuaderno en ``capturas/``.
 
 Necesita Chromium (en Debian, ``apt-get install chromium``) y el paquete ``playwright`` (incluido en
 ``.[dev]``); no hace falta ``playwright install``. Sin Chromium, la prueba se salta, salvo en CI (CI=true),
