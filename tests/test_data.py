@@ -109,7 +109,15 @@ def _set_label(payload, value):
     return _recheck(payload)
 
 
+def _change_one_pixel(payload):
+    """Todo en regla (campos, forma, tipo, cuentas, etiquetas) salvo un píxel: solo la suma de verificación lo ve."""
+    images = payload["images"].clone()
+    images[0, 0, 0, 0] ^= 1
+    return payload | {"images": images}
+
+
 _BAD_CONTENTS = {
+    "un-píxel": (_change_one_pixel, "la suma de verificación no coincide"),
     "forma": (lambda p: _recheck(p | {"images": p["images"][:, :, :16, :16]}), r"\(30, 3, 16, 16\)"),
     "dtype": (lambda p: _recheck(p | {"images": p["images"].float()}), "float32 de forma"),
     "etiquetas-float": (lambda p: _recheck(p | {"labels": p["labels"].float()}), "etiquetas deben ser int64"),
