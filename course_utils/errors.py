@@ -632,26 +632,39 @@ def _handler(shell: Any, etype: type[BaseException], value: BaseException, tb: T
 
 
 def register(ip: Any = None) -> bool:
-    """Instala el manejador en IPython (el de ahora si no se pasa ninguno); fuera de IPython no hace nada."""
+    """Instala el manejador en IPython (el de ahora si no se pasa ninguno); fuera de IPython no hace nada.
+
+    Si ya había otro manejador de excepciones (el del alumno, por ejemplo), lo guarda: ``unregister`` lo devuelve.
+    """
     ip = ip if ip is not None else get_ipython()
     if ip is None:
         return False
+    if not is_registered(ip):
+        previous = (ip.custom_exceptions, getattr(ip, "CustomTB", None)) if ip.custom_exceptions else None
+        ip._course_previous_handler = previous
     ip.set_custom_exc((Exception,), _handler)
-    ip._course_explains_errors = True
+    ip._course_custom_tb = ip.CustomTB  # el que acabamos de instalar: así se sabe si sigue siendo el nuestro
     return True
 
 
 def is_registered(ip: Any = None) -> bool:
-    """Si el manejador del curso está instalado en IPython."""
+    """Si el manejador instalado ahora en IPython es el del curso (y no otro que lo sustituyó después)."""
     ip = ip if ip is not None else get_ipython()
-    return ip is not None and getattr(ip, "_course_explains_errors", False) and bool(ip.custom_exceptions)
+    if ip is None or not ip.custom_exceptions:
+        return False
+    ours = getattr(ip, "_course_custom_tb", None)
+    return ours is not None and getattr(ip, "CustomTB", None) is ours
 
 
 def unregister(ip: Any = None) -> bool:
-    """Quita el manejador del curso (solo el suyo) y vuelve al traceback de siempre."""
+    """Quita el manejador del curso (solo el suyo), y devuelve el que hubiera antes o el traceback de siempre."""
     ip = ip if ip is not None else get_ipython()
     if not is_registered(ip):
         return False
-    ip.set_custom_exc((), None)
-    ip._course_explains_errors = False
+    previous = getattr(ip, "_course_previous_handler", None)
+    if previous is not None:
+        ip.custom_exceptions, ip.CustomTB = previous
+    else:
+        ip.set_custom_exc((), None)
+    ip._course_custom_tb = ip._course_previous_handler = None
     return True

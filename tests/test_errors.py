@@ -310,6 +310,30 @@ def test_unregister_leaves_other_handlers_alone(shell):
     assert shell.custom_exceptions == (KeyError,)
 
 
+def _user_handler(self, etype, value, tb, tb_offset=None):
+    print("manejador del alumno")
+
+
+def test_a_handler_installed_after_ours_survives_unregister(shell, capsys):
+    """setup(explain_errors=False) quita solo el manejador del curso: el que el alumno puso después, no."""
+    errors.register(shell)
+    shell.set_custom_exc((KeyError,), _user_handler)
+    assert not errors.is_registered(shell)
+    assert not errors.unregister(shell)
+    assert shell.custom_exceptions == (KeyError,)
+    assert "manejador del alumno" in _run(shell, "{}['clave']", capsys)[1]
+
+
+def test_a_handler_installed_before_ours_comes_back_after_unregister(shell, capsys):
+    shell.set_custom_exc((KeyError,), _user_handler)
+    assert errors.register(shell) and errors.register(shell), "registrar dos veces no pierde el del alumno"
+    assert "🔎" in _run(shell, CELL, capsys)[1]
+    assert errors.unregister(shell) and not errors.is_registered(shell)
+    assert shell.custom_exceptions == (KeyError,)
+    assert "manejador del alumno" in _run(shell, "{}['clave']", capsys)[1]
+    assert not errors.unregister(shell), "ya no queda nada del curso que quitar"
+
+
 def test_outside_ipython_nothing_is_registered():
     assert get_ipython() is None
     assert not errors.register() and not errors.is_registered() and not errors.unregister()
