@@ -12,7 +12,6 @@ Orden de búsqueda de ``load_cifar10``:
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import urllib.error
 import warnings
@@ -27,7 +26,7 @@ from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, S
 from torchvision.datasets import CIFAR10, ImageFolder
 
 from course_utils.config import get_settings
-from course_utils.files import atomic_write, set_aside
+from course_utils.files import atomic_write, os_reason, set_aside
 from course_utils.formatting import format_number, format_percent
 from course_utils.validation import check_channels_first, check_count, check_tensor
 
@@ -266,17 +265,6 @@ def _write_cache(path: Path, images: torch.Tensor, labels: torch.Tensor, source:
     atomic_write(path, lambda temporary: torch.save(payload, temporary), overwrite=True)
 
 
-def _os_reason(error: OSError) -> str:
-    """El motivo de un fallo del sistema de archivos, en español."""
-    reasons = {
-        errno.EACCES: "no hay permiso de escritura",
-        errno.EPERM: "no hay permiso de escritura",
-        errno.EROFS: "el sistema de archivos es de solo lectura",
-        errno.ENOSPC: "no queda espacio en el disco",
-    }
-    return reasons.get(error.errno, f"error del sistema {errno.errorcode.get(error.errno, error.errno)}")
-
-
 _UNWRITABLE_FOLDERS: set[Path] = set()
 
 
@@ -290,7 +278,7 @@ def _save_cache(path: Path, images: torch.Tensor, labels: torch.Tensor, source: 
             return
         _UNWRITABLE_FOLDERS.add(folder)
         warnings.warn(
-            f"No se ha podido guardar nada en la caché de {folder} ({_os_reason(error)}): uso los datos desde "
+            f"No se ha podido guardar nada en la caché de {folder} ({os_reason(error)}): uso los datos desde "
             "la memoria y se volverán a decodificar en cada carga. Para tener caché, apunta COURSE_DATA a una "
             "carpeta en la que se pueda escribir.",
             stacklevel=3,
@@ -359,7 +347,7 @@ def _set_cache_aside(path: Path, problem: str) -> None:
     try:
         where = f"la aparto como {set_aside(path).name}"
     except OSError as error:
-        where = f"no se ha podido apartar ({_os_reason(error)})"
+        where = f"no se ha podido apartar ({os_reason(error)})"
     warnings.warn(
         f"La caché {path} está dañada o incompleta: {problem}; {where} y la reconstruyo desde los datos originales.",
         stacklevel=4,

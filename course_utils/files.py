@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import secrets
@@ -56,6 +57,17 @@ def sha256_hexdigest(path: Path) -> str:
         for chunk in iter(lambda: file.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def os_reason(error: OSError) -> str:
+    """El motivo de un fallo del sistema de archivos, en español."""
+    reasons = {
+        errno.EACCES: "no hay permiso de escritura",
+        errno.EPERM: "no hay permiso de escritura",
+        errno.EROFS: "el sistema de archivos es de solo lectura",
+        errno.ENOSPC: "no queda espacio en el disco",
+    }
+    return reasons.get(error.errno, f"error del sistema {errno.errorcode.get(error.errno, error.errno)}")
 
 
 def set_aside(path: Path) -> Path:

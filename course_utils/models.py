@@ -12,7 +12,7 @@ from torchvision import models
 from torchvision.models import ResNet18_Weights
 
 from course_utils.config import get_settings
-from course_utils.files import set_aside, sha256_hexdigest
+from course_utils.files import os_reason, set_aside, sha256_hexdigest
 from course_utils.validation import _kind, check_channels_first, check_count, check_model
 
 # Modelos con cabeza sustituible: constructor de torchvision y su enum de pesos.
@@ -167,12 +167,16 @@ def _checked_state_dict(path: Path, weights) -> dict | None:
     problem, state = _weights_problem(path, weights)
     if problem is None:
         return state
-    moved = set_aside(path)
-    warnings.warn(
-        f"El archivo de pesos {path} {problem}. No lo he usado: lo he apartado como {moved.name} (no se ha "
-        "borrado) para que se pueda descargar de nuevo.",
-        stacklevel=3,
-    )
+    try:
+        moved = set_aside(path)
+    except OSError as error:  # p. ej., la caché de torch está en una carpeta de solo lectura
+        where = (
+            f"Tampoco he podido apartarlo ({os_reason(error)}): bórralo o sustitúyelo tú para que se pueda descargar "
+            "de nuevo."
+        )
+    else:
+        where = f"Lo he apartado como {moved.name} (no se ha borrado) para que se pueda descargar de nuevo."
+    warnings.warn(f"El archivo de pesos {path} {problem}. No lo he usado. {where}", stacklevel=3)
     return None
 
 

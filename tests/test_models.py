@@ -276,6 +276,33 @@ def test_failed_download_falls_back_with_a_warning(hub, monkeypatch, capsys):
     assert pretrained is False and "ALEATORIOS" in capsys.readouterr().out
 
 
+@pytest.mark.parametrize("offline", [True, False])
+def test_a_bad_file_that_cannot_be_set_aside_gives_random_weights_and_a_spanish_warning(
+    hub, monkeypatch, capsys, offline
+):
+    """Caché de torch de solo lectura con un archivo malo: ni PermissionError en inglés ni pesos sin comprobar."""
+    import errno
+    import urllib.error
+
+    from course_utils import models as course_models
+
+    def read_only(path):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    def refuse(*args, **kwargs):
+        raise urllib.error.URLError("sin red")
+
+    _write_garbage(hub)
+    monkeypatch.setattr(course_models, "set_aside", read_only)
+    monkeypatch.setattr(torch.hub, "download_url_to_file", refuse)
+    with pytest.warns(UserWarning, match="no hay permiso de escritura") as caught:
+        _, pretrained = course_models.load_pretrained("resnet18", num_classes=3, offline=offline)
+    assert pretrained is False and "pesos ALEATORIOS" in capsys.readouterr().out
+    message = str(caught[0].message)
+    assert str(hub) in message and "Tampoco he podido apartarlo" in message and "bórralo" in message
+    assert hub.exists(), "el archivo sigue ahí: nada se ha borrado"
+
+
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
