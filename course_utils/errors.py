@@ -361,7 +361,9 @@ def _matmul_dtypes(match: re.Match[str]) -> Explanation:
                                         f"y los pesos de la capa son {_dtype(second)}; deben ser del mismo tipo.")
 
 
-@_rule(r"Input type \((.+?)\) and (weight|bias) type \((.+?)\) should be the same")
+# Sin paréntesis dentro de los tipos: con «.+?», un mensaje enorme con muchos «Input type (» tardaba un tiempo
+# cuadrático en descartarse; así cada intento se para en el primer paréntesis.
+@_rule(r"Input type \(([^()]+)\) and (weight|bias) type \(([^()]+)\) should be the same")
 def _conv_types(match: re.Match[str]) -> Explanation:
     """Conv2d con la entrada de otro tipo de datos (o, en la GPU, en otro dispositivo) que los pesos."""
     first, which, second = match.groups()
