@@ -636,7 +636,7 @@ def _handler(shell: Any, etype: type[BaseException], value: BaseException, tb: T
 def register(ip: Any = None) -> bool:
     """Instala el manejador en IPython (el de ahora si no se pasa ninguno); fuera de IPython no hace nada.
 
-    Si ya había otro manejador de excepciones (el del alumno, por ejemplo), lo guarda: ``unregister`` lo devuelve.
+    Si ya había otro manejador de excepciones (el del alumno, por ejemplo), lo guarda: ``unregister`` lo restaura.
     """
     ip = ip if ip is not None else get_ipython()
     if ip is None:
@@ -659,7 +659,7 @@ def is_registered(ip: Any = None) -> bool:
 
 
 def unregister(ip: Any = None) -> bool:
-    """Quita el manejador del curso (solo el suyo), y devuelve el que hubiera antes o el traceback de siempre."""
+    """Quita el manejador del curso (solo el suyo) y restaura el que hubiera antes, o el traceback de siempre."""
     ip = ip if ip is not None else get_ipython()
     if not is_registered(ip):
         return False
