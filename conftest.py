@@ -115,6 +115,11 @@ def pytest_collection_modifyitems(session, config, items):
 # primera, salvo los tiempos y las direcciones de memoria. Así la misma pasada de nbval sirve para las dos cosas y
 # cada cuaderno se ejecuta dos veces, no tres. La pasada de portabilidad (tests/portability.py) no lo necesita:
 # pasa --no-rerun-cells.
+#
+# Excepción: una celda con la etiqueta «curso-una-vez» se ejecuta una sola vez. Es solo para las celdas más caras
+# del curso (el preentrenamiento y el estudio de transferencia de la lección 06: la mitad del tiempo de esa lección
+# en make test), y solo si fijan su semilla y construyen de nuevo todo lo que usan; tests/test_rerun.py comprueba
+# que no haya más de ONCE_ONLY_LIMIT y que cumplan eso.
 
 import copy  # noqa: E402
 import re  # noqa: E402
@@ -177,7 +182,7 @@ def pytest_report_header(config):
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    rerun = item.config.getoption("rerun_cells") and hasattr(item, "cell")
+    rerun = item.config.getoption("rerun_cells") and hasattr(item, "cell") and not _once_only(item.cell)
     # nbval junta en su sitio los trozos de stdout de la salida guardada al compararla: sin una copia, la segunda
     # comparación vería esos trozos repetidos.
     stored = copy.deepcopy(item.cell.outputs) if rerun else None
@@ -203,6 +208,15 @@ def pytest_runtest_call(item):
             changes += f"\n(la 1.ª vez dio {len(first) - 2} salidas además del texto; la 2.ª, {len(second) - 2})"
         item.raise_cell_error(f"{_SECOND_RUN}. {_SECOND_RUN_HINT}", changes)
     return result
+
+
+ONCE_ONLY_TAG = "curso-una-vez"
+ONCE_ONLY_LIMIT = 2
+
+
+def _once_only(cell) -> bool:
+    """¿La celda lleva la etiqueta que la libra de la segunda ejecución?"""
+    return ONCE_ONLY_TAG in cell.get("metadata", {}).get("tags", [])
 
 
 _SECOND_RUN = "Al ejecutarla por segunda vez seguida, la celda da otro resultado"

@@ -18,6 +18,8 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from conftest import ONCE_ONLY_LIMIT, ONCE_ONLY_TAG  # noqa: E402
 
 
 def test_the_test_command_runs_every_cell_twice():
@@ -29,13 +31,15 @@ def test_the_test_command_runs_every_cell_twice():
     assert "--no-rerun-cells" in (ROOT / "tests" / "portability.py").read_text()
 
 
-def _lesson(folder: Path, sources: list[str], ignored: tuple[int, ...]) -> None:
+def _lesson(folder: Path, sources: list[str], ignored: tuple[int, ...], once: tuple[int, ...] = ()) -> None:
     """Guarda en ``folder`` un cuaderno ejecutado una vez (la referencia) y el conftest.py del curso."""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nb.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     for index in ignored:
         nb.cells[index].metadata["tags"] = ["nbval-ignore-output"]
+    for index in once:
+        nb.cells[index].metadata.setdefault("tags", []).append(ONCE_ONLY_TAG)
     NotebookClient(nb, timeout=120, kernel_name="python3").execute()
     nbformat.write(nb, folder / "leccion.ipynb")
     shutil.copy(ROOT / "conftest.py", folder / "conftest.py")
@@ -59,14 +63,31 @@ def test_only_the_cells_that_change_their_inputs_fail_when_run_twice(tmp_path):
         "contador += 1\nprint(contador)",  # nbval no compara su salida, pero repetirla la cambia
         "lista = []",
         "lista.append(1)\nprint(lista)",  # la 2.ª vez ya no coincide con la salida guardada
+        "otra = []",
+        "otra.append(1)\nprint(otra)",  # igual, pero con la etiqueta curso-una-vez: no se repite
     ]
-    _lesson(tmp_path, cells, ignored=(2, 4))
+    _lesson(tmp_path, cells, ignored=(2, 4), once=(8,))
     # una sola vez (con --no-rerun-cells detrás, como la pasada de portabilidad), todo coincide con lo guardado
     once = _nbval(tmp_path, "--rerun-cells", "--no-rerun-cells")
-    assert once.endswith("código 0") and "7 passed" in once, once
+    assert once.endswith("código 0") and "9 passed" in once, once
     report = _nbval(tmp_path, "--rerun-cells")
-    assert report.endswith("código 1") and "2 failed, 5 passed" in report, report
+    assert report.endswith("código 1") and "2 failed, 7 passed" in report, report
     assert "FAILED leccion.ipynb::Cell 4" in report and "FAILED leccion.ipynb::Cell 6" in report, report
     assert report.count("por segunda vez seguida") >= 2, report
     assert "--- 2.ª vez ---\n2" in report, report  # la celda 4, por la comparación de la 1.ª vez con la 2.ª
     assert "[1, 1]" in report, report  # la celda 6, por la comparación de nbval con la salida guardada
+
+
+def test_few_cells_skip_the_second_run_and_they_start_from_a_fixed_state():
+    """«curso-una-vez» es para las pocas celdas más caras, que fijan su semilla y no dependen de lo que cambian."""
+    tagged = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for index, cell in enumerate(nbformat.read(path, as_version=4).cells):
+            if ONCE_ONLY_TAG in cell.metadata.get("tags", []):
+                tagged.append(f"{path.name} celda {index}")
+                source = cell.source.lstrip()
+                # o fija la semilla al empezar, o es el estudio de transferencia, que fija la de cada prueba
+                assert source.startswith("torch.manual_seed(") or source.startswith("estudio = transfer_study("), (
+                    path.name, index, source[:80])
+                assert "nbval-ignore-output" in cell.metadata["tags"], (path.name, index)
+    assert 0 < len(tagged) <= ONCE_ONLY_LIMIT, tagged
