@@ -88,6 +88,9 @@ def test_few_cells_skip_the_second_run_and_they_start_from_a_fixed_state():
                 source = cell.source.lstrip()
                 # o fija la semilla al empezar, o es el estudio de transferencia, que fija la de cada prueba
                 assert source.startswith("torch.manual_seed(") or source.startswith("estudio = transfer_study("), (
-                    path.name, index, source[:80])
+                    path.name,
+                    index,
+                    source[:80],
+                )
                 assert "nbval-ignore-output" in cell.metadata["tags"], (path.name, index)
     assert 0 < len(tagged) <= ONCE_ONLY_LIMIT, tagged
