@@ -7,12 +7,14 @@ import os
 import random
 import socket
 from dataclasses import dataclass
+from numbers import Integral
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from course_utils import errors
+from course_utils.validation import check_flag
 
 DEFAULT_SEED = 0
 SOCKET_TIMEOUT_S = 30.0
@@ -100,8 +102,11 @@ def describe_mode(settings: Settings) -> str:
 
 def setup(seed: int = DEFAULT_SEED, verbose: bool = True, explain_errors: bool = True) -> torch.device:
     """Fija semillas, hilos y formato de impresión, explica los errores en español y devuelve el dispositivo."""
-    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+    if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
         raise TypeError(f"seed debe ser un entero de 0 en adelante, pero llegó {seed!r}.")
+    seed = int(seed)
+    check_flag(verbose, "verbose")
+    check_flag(explain_errors, "explain_errors")
     settings = get_settings()
     random.seed(seed)
     np.random.seed(seed)

@@ -13,6 +13,7 @@ Orden de búsqueda de ``load_cifar10``:
 from __future__ import annotations
 
 import hashlib
+import os
 import urllib.error
 import warnings
 from collections.abc import Sequence
@@ -28,7 +29,7 @@ from torchvision.datasets import CIFAR10, ImageFolder
 from course_utils.config import get_settings
 from course_utils.files import atomic_write, os_reason, set_aside
 from course_utils.formatting import format_number, format_percent
-from course_utils.validation import check_channels_first, check_count, check_tensor
+from course_utils.validation import check_channels_first, check_count, check_flag, check_integer, check_tensor
 
 CLASSES_EN = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CLASSES_ES = ("avión", "automóvil", "pájaro", "gato", "ciervo", "perro", "rana", "caballo", "barco", "camión")
@@ -113,6 +114,7 @@ class CIFAR10Tensor(Dataset):
 
     def subset(self, size: int, seed: int = 0) -> CIFAR10Tensor:
         """Un subconjunto aleatorio (reproducible con ``seed``) de ``size`` imágenes."""
+        size = check_integer(size, "size")
         if not 0 < size <= len(self):
             raise ValueError(
                 f"El subconjunto debe tener entre 1 y {format_number(len(self))} imágenes, pero se pidieron "
@@ -164,9 +166,10 @@ class BatchTransform:
         std: Sequence[float] = STD,
         seed: int = 0,
     ):
+        crop_padding = check_integer(crop_padding, "crop_padding")
         if crop_padding < 0:
             raise ValueError(f"crop_padding debe ser 0 o positivo, pero vale {crop_padding}.")
-        self.flip, self.crop_padding = flip, crop_padding
+        self.flip, self.crop_padding = check_flag(flip, "flip"), crop_padding
         self.mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
         self.std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
         self.generator = torch.Generator().manual_seed(seed)
@@ -227,6 +230,7 @@ def make_loader(
     if isinstance(batch_size, Integral) and not isinstance(batch_size, bool) and batch_size < 1:
         raise ValueError(f"batch_size debe ser un entero positivo, pero vale {batch_size}.")
     batch_size = check_count(batch_size, "batch_size")
+    check_flag(shuffle, "shuffle")
     if num_batches is not None:
         num_samples = check_count(num_batches, "num_batches") * batch_size
         sampler = RandomSampler(dataset, num_samples=num_samples, generator=torch.Generator().manual_seed(seed))
@@ -556,8 +560,24 @@ def _announce(split: str, source: str, size: int, from_cache: bool) -> None:
     print(f"CIFAR-10, {SPLIT_NAMES_ES[split]}: {format_number(size)} imágenes desde {SOURCES_ES[source]}{cached}.")
 
 
+def _folder_problem(data_dir: Path) -> str | None:
+    """Por qué ``data_dir`` no sirve como carpeta de datos (es un archivo, no se puede leer…), o None si sirve."""
+    if data_dir.is_file():
+        return f"La carpeta de datos, {data_dir}, es un archivo y no una carpeta"
+    if data_dir.is_dir() and not os.access(data_dir, os.R_OK | os.X_OK):
+        return f"La carpeta de datos, {data_dir}, no se puede leer (no hay permiso)"
+    return None
+
+
 def _announce_synthetic(split: str, size: int, data_dir: Path, offline: bool) -> None:
     """Una línea en español: por qué se usa el conjunto sintético y qué hacer para tener CIFAR-10."""
+    if (problem := _folder_problem(data_dir)) is not None:
+        print(
+            f"{problem}: uso un {SOURCES_ES['sintético']}, {SPLIT_NAMES_ES[split]}, {format_number(size)} "
+            "imágenes. Apunta COURSE_DATA a una carpeta en la que se pueda leer y escribir (o quítala para usar "
+            "la de siempre)."
+        )
+        return
     if offline:
         why = "el modo sin conexión (COURSE_OFFLINE=1) no lo descarga"
         todo = "ejecuta una vez con conexión y sin COURSE_OFFLINE=1"
@@ -581,7 +601,7 @@ def load_cifar10(
     _check_split(split)
     settings = get_settings()
     data_dir = Path(data_dir) if data_dir is not None else settings.data_dir
-    offline = settings.offline if offline is None else offline
+    offline = settings.offline if check_flag(offline, "offline", allow_none=True) is None else offline
     cache = cache_path(data_dir, split)
     cached = _read_cache(cache, split)
     if cached is not None:
@@ -629,7 +649,7 @@ def torchvision_dataset(
     _check_split(split)
     settings = get_settings()
     data_dir = Path(data_dir) if data_dir is not None else settings.data_dir
-    offline = settings.offline if offline is None else offline
+    offline = settings.offline if check_flag(offline, "offline", allow_none=True) is None else offline
     train = split == "train"
     if (data_dir / "cifar-10-batches-py").is_dir():
         return CIFAR10(root=str(data_dir), train=train, download=False, transform=transform)
@@ -641,5 +661,5 @@ def torchvision_dataset(
         except (urllib.error.URLError, OSError, RuntimeError) as error:
             warnings.warn(f"No se pudo descargar CIFAR-10 ({error}).", stacklevel=2)
     dataset = SyntheticImages(split, transform)
-    _announce(split, "sintético", len(dataset), from_cache=False)
+    _announce_synthetic(split, len(dataset), data_dir, offline)
     return dataset

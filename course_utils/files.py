@@ -19,10 +19,22 @@ def refuse_to_overwrite(path: Path) -> None:
         raise FileExistsError(f"Ya existe {path}; para sustituirlo, llama con overwrite=True.")
 
 
+# Un nombre de archivo no puede pasar de 255 bytes en casi ningún sistema de archivos (ext4, APFS, NTFS).
+_NAME_MAX = 255
+
+
 def _temporary_sibling(path: Path) -> Path:
-    """Crea un archivo temporal vacío, oculto y nuevo, en la misma carpeta que ``path`` y con su extensión."""
+    """Crea un archivo temporal vacío, oculto y nuevo, en la misma carpeta que ``path`` y con su extensión.
+
+    Su nombre se acorta si hace falta, para que un nombre largo pero válido no falle por culpa del temporal.
+    """
+    stem, suffix = path.stem, path.suffix
+    if len(suffix.encode()) > 16:  # una «extensión» larga es parte del nombre: no se repite entera
+        stem, suffix = path.name, ""
+    room = _NAME_MAX - len(f"..{'0' * 8}.tmp{suffix}".encode())
+    stem = stem.encode()[: max(room, 0)].decode(errors="ignore")
     while True:
-        temporary = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+        temporary = path.with_name(f".{stem}.{secrets.token_hex(4)}.tmp{suffix}")
         try:
             temporary.open("xb").close()  # «x»: falla si ya existe, así nunca se pisa otro archivo
         except FileExistsError:
@@ -30,23 +42,67 @@ def _temporary_sibling(path: Path) -> Path:
         return temporary
 
 
+# Así avisa torch.save (con un RuntimeError, no un OSError) de que no pudo escribir entero el archivo.
+_TORCH_WRITE_FAILURES = ("unexpected pos", "failed writing", "file write failed")
+
+
+def _write_error(path: Path, error: BaseException, existed: bool, temporary: Path | None = None) -> OSError | None:
+    """El error en español que nombra el archivo del alumno (nunca el temporal), o None si no es de escritura."""
+    if isinstance(error, OSError):
+        reason, code = os_reason(error), error.errno
+        if temporary is not None:
+            reason = reason.replace(str(temporary), str(path)).replace(temporary.name, path.name)
+    elif isinstance(error, RuntimeError) and any(text in str(error) for text in _TORCH_WRITE_FAILURES):
+        reason, code = "la escritura se cortó a medias (¿no queda espacio en el disco?)", errno.EIO
+    else:
+        return None
+    kept = " El archivo que ya había sigue como estaba." if existed else ""
+    kind = type(error) if isinstance(error, OSError) else OSError  # un PermissionError sigue siéndolo
+    translated = kind(f"No se ha podido guardar {path}: {reason}.{kept}")
+    translated.errno = code
+    return translated
+
+
 def atomic_write(path: str | Path, write: Callable[[Path], object], overwrite: bool = False) -> Path:
-    """Escribe ``path`` de golpe: ``write`` llena un temporal de su carpeta y ``os.replace`` lo pone en su sitio."""
+    """Escribe ``path`` de golpe: ``write`` llena un temporal de su carpeta y ``os.replace`` lo pone en su sitio.
+
+    Si ``path`` es un enlace simbólico, se escribe en el archivo al que apunta y el enlace se queda. Un fallo
+    deja el archivo anterior intacto, no deja el temporal y se explica en español con la ruta del alumno; si
+    ``write`` no escribe nada, no se sustituye el archivo por uno vacío.
+    """
+    if not isinstance(overwrite, bool):
+        raise TypeError(f"overwrite debe ser True o False, pero llegó {type(overwrite).__name__} ({overwrite!r}).")
     path = Path(path)
     if not overwrite:
         refuse_to_overwrite(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = _temporary_sibling(path)
+    target = path.resolve() if path.is_symlink() else path
+    if target.is_dir():
+        raise IsADirectoryError(errno.EISDIR, f"No se puede guardar en {path}: es una carpeta, no un archivo.")
+    existed = target.exists()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        temporary = _temporary_sibling(target)
+    except OSError as error:
+        raise _write_error(path, error, existed) from None
     try:
         write(temporary)
         with temporary.open("rb+") as written:
             os.fsync(written.fileno())  # que un corte de luz no deje el archivo nuevo a medias
+            empty = written.seek(0, os.SEEK_END) == 0
+        if empty:
+            raise ValueError(
+                f"No se ha guardado {path}: la función de escritura no escribió nada, y no sustituyo "
+                f"{'el archivo' if existed else 'nada'} por un archivo vacío."
+            )
         if not overwrite:
             refuse_to_overwrite(path)
-        os.replace(temporary, path)
-    except BaseException:  # también Ctrl+C (KeyboardInterrupt): no queda ni el temporal ni un archivo a medias
+        os.replace(temporary, target)
+    except BaseException as error:  # también Ctrl+C (KeyboardInterrupt): no queda ni el temporal ni un archivo a medias
         temporary.unlink(missing_ok=True)
-        raise
+        translated = _write_error(path, error, existed, temporary)
+        if translated is None or isinstance(error, FileExistsError):
+            raise
+        raise translated from None
     return path
 
 
@@ -66,8 +122,15 @@ def os_reason(error: OSError) -> str:
         errno.EPERM: "no hay permiso de escritura",
         errno.EROFS: "el sistema de archivos es de solo lectura",
         errno.ENOSPC: "no queda espacio en el disco",
+        errno.ENAMETOOLONG: "el nombre del archivo es demasiado largo",
+        errno.EISDIR: "es una carpeta, no un archivo",
+        errno.ENOTDIR: "una parte de la ruta es un archivo, no una carpeta",
     }
-    return reasons.get(error.errno, f"error del sistema {errno.errorcode.get(error.errno, error.errno)}")
+    if error.errno in reasons:
+        return reasons[error.errno]
+    if error.errno is None:
+        return f"error del sistema ({error})"
+    return f"error del sistema {errno.errorcode.get(error.errno, error.errno)}"
 
 
 def set_aside(path: Path) -> Path:

@@ -13,7 +13,7 @@ from torchvision.models import ResNet18_Weights
 
 from course_utils.config import get_settings
 from course_utils.files import os_reason, set_aside, sha256_hexdigest
-from course_utils.validation import _kind, check_channels_first, check_count, check_model
+from course_utils.validation import _kind, check_channels_first, check_count, check_flag, check_model
 
 # Modelos con cabeza sustituible: constructor de torchvision y su enum de pesos.
 PRETRAINED = {"resnet18": (models.resnet18, ResNet18_Weights)}
@@ -182,6 +182,7 @@ def _checked_state_dict(path: Path, weights) -> dict | None:
 
 def verified_state_dict(weights=ResNet18_Weights.DEFAULT, offline: bool = False) -> dict | None:
     """Los pesos de la caché (o recién descargados) tras comprobar su suma SHA-256; None si no hay pesos fiables."""
+    check_flag(offline, "offline")
     path = weights_path(weights)
     if path.exists() or path.is_symlink():
         state = _checked_state_dict(path, weights)
@@ -218,9 +219,9 @@ def load_pretrained(
     """
     if name not in PRETRAINED:
         raise ValueError(f"Modelo desconocido {name!r}: los disponibles son {sorted(PRETRAINED)}.")
-    if not isinstance(num_classes, int) or num_classes < 1:
-        raise ValueError(f"num_classes debe ser un entero positivo, pero vale {num_classes!r}.")
-    offline = get_settings().offline if offline is None else offline
+    num_classes = check_count(num_classes, "num_classes")
+    check_flag(freeze_backbone, "freeze_backbone")
+    offline = get_settings().offline if check_flag(offline, "offline", allow_none=True) is None else offline
     builder, weights_enum = PRETRAINED[name]
     weights = weights_enum.DEFAULT
     model = builder(weights=None)
@@ -250,4 +251,5 @@ def load_pretrained(
 def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     """Número de parámetros del modelo (solo los entrenables, si se pide)."""
     check_model(model)
+    check_flag(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)

@@ -21,6 +21,7 @@ from course_utils.formatting import format_number, format_percent, format_second
 from course_utils.validation import (
     check_count,
     check_device,
+    check_flag,
     check_labels,
     check_loader,
     check_model,
@@ -30,6 +31,8 @@ from course_utils.validation import (
 )
 
 # La barra de tqdm con el porcentaje a la española («45 %»); sin la velocidad, que tqdm escribe con punto decimal.
+# Un presupuesto de tiempo de más de una semana es casi seguro un error (unidades, un cero de más).
+MAX_BUDGET_S = 7 * 24 * 3600
 _BAR_FORMAT = "{desc}: {percentage:3.0f} % |{bar}| {n_fmt}/{total_fmt} lotes [{elapsed}<{remaining}{postfix}]"
 _STUDY_BAR = "{desc}: {percentage:3.0f} % |{bar}| {n_fmt}/{total_fmt} pruebas [{elapsed}<{remaining}]"
 
@@ -161,6 +164,10 @@ def fit(
     check_count(epochs, "epochs")
     if max_steps is not None:
         check_count(max_steps, "max_steps")
+    if time_limit_s is not None:
+        check_positive_number(time_limit_s, "time_limit_s", "un número de segundos positivo", MAX_BUDGET_S)
+    check_flag(mixed_precision, "mixed_precision")
+    check_flag(progress, "progress")
     check_count(num_classes, "num_classes")
     check_loader(train_loader, "entrenamiento")
     check_loader(test_loader, "prueba")
@@ -285,7 +292,8 @@ def fit_for_seconds(
     ``OneCycleLR``) con el número total de pasos ya decidido.
     """
     check_model(model)
-    check_positive_number(budget_s, "budget_s", "un número de segundos positivo")
+    check_positive_number(budget_s, "budget_s", "un número de segundos positivo", MAX_BUDGET_S)
+    check_flag(verbose, "verbose")
     check_loader(train_loader, "entrenamiento")
     check_device(device)
     start = time.perf_counter()
@@ -334,6 +342,7 @@ def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, num_classe
 def save_checkpoint(model: nn.Module, path: str | Path, overwrite: bool = False) -> Path:
     """Guarda solo los pesos (``state_dict``) de golpe; no sobrescribe un archivo salvo con ``overwrite=True``."""
     check_model(model)
+    check_flag(overwrite, "overwrite")
     state = model.state_dict()
     return atomic_write(path, lambda temporary: torch.save(state, temporary), overwrite=overwrite)
 
@@ -455,6 +464,7 @@ def transfer_study(
     Devuelve ``{"cabeza transferida": {presupuesto: [exactitud por semilla]}, "desde cero": {…}}``.
     """
     check_model(backbone)
+    check_flag(progress, "progress")
     num_classes = len(new_train.classes)
     backbone.eval()  # las estadísticas de BatchNorm del tronco no se mueven al extraer
     image_test_loader = make_loader(new_test.with_transform(transform(False)), 1000)

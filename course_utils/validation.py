@@ -84,7 +84,31 @@ def check_images(images: object, name: str = "imágenes", allow_single: bool = F
         )
     if images.numel() == 0:
         raise ValueError(f"No hay {name}: llegó un tensor vacío de forma {shape}.")
+    if images.is_floating_point():
+        _check_finite(images, name)
+        if images.max() > FLOAT_IMAGE_LIMIT:
+            raise ValueError(
+                f"Las {name} son float con valores hasta {format_number(images.max().item(), 1)}: parecen de 0 a 255. "
+                "Se esperaban floats de 0 a 1 (o normalizados con la media y la desviación): usa imagenes / 255, o "
+                "imagenes.to(torch.uint8) si son enteros de 0 a 255."
+            )
     return images
+
+
+# Una imagen normalizada con la media y la desviación de CIFAR-10 o de ImageNet no pasa de unos 2,7.
+FLOAT_IMAGE_LIMIT = 10.0
+
+
+def _check_finite(values: torch.Tensor, name: str) -> None:
+    """Lanza ValueError, con la posición del primero, si hay algún nan o infinito en ``values``."""
+    bad = (~torch.isfinite(values)).nonzero()
+    if len(bad):
+        where = tuple(int(i) for i in bad[0])
+        raise ValueError(
+            f"Hay {format_number(len(bad))} valores no finitos (nan o infinito) en las {name}; el primero, en la "
+            f"posición {where}, vale {values[where].item()}. Suele venir de un entrenamiento que ha divergido "
+            "(tasa de aprendizaje demasiado alta) o de una división entre 0."
+        )
 
 
 def check_labels(
@@ -127,6 +151,7 @@ def check_probabilities(
         )
     if n is not None and len(probabilities) != n:
         raise ValueError(f"Hay {format_number(n)} imágenes pero {format_number(len(probabilities))} filas de {name}.")
+    _check_finite(probabilities, name)
     if probabilities.numel() and (probabilities.min() < 0 or probabilities.max() > 1):
         raise ValueError(
             f"Las {name} deben ir de 0 a 1, pero hay valores entre {format_number(probabilities.min().item(), 2)} y "
@@ -143,6 +168,16 @@ def check_integer(value: object, name: str) -> int:
     return int(value)
 
 
+def check_flag(value: object, name: str, allow_none: bool = False) -> bool | None:
+    """Exige ``True`` o ``False`` (o ``None`` si se admite): una cadena como «no» no vale como booleano."""
+    if value is None and allow_none:
+        return None
+    if isinstance(value, bool) or _kind(value) == "numpy.bool":
+        return bool(value)
+    options = "True, False o None" if allow_none else "True o False"
+    raise TypeError(f"{name} debe ser {options}, pero llegó {_kind(value)} ({value!r}).")
+
+
 def check_count(value: object, name: str, minimum: int = 1) -> int:
     """Exige un número entero (no bool ni float) de al menos ``minimum``: tamaños de lote, épocas, cantidades."""
     value = check_integer(value, name)
@@ -151,12 +186,20 @@ def check_count(value: object, name: str, minimum: int = 1) -> int:
     return int(value)
 
 
-def check_positive_number(value: object, name: str, what: str = "un número positivo") -> float:
-    """Exige un número real finito mayor que 0 (por ejemplo, unos segundos)."""
+def check_positive_number(
+    value: object, name: str, what: str = "un número positivo", maximum: float | None = None
+) -> float:
+    """Exige un número real finito mayor que 0 (por ejemplo, unos segundos) y, con ``maximum``, no mayor que él."""
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} debe ser {what}, pero llegó {_kind(value)}.")
+    if math.isnan(value):
+        raise ValueError(f"{name} debe ser {what}, pero vale nan (no es un número).")
     if not math.isfinite(value) or value <= 0:
         raise ValueError(f"{name} debe ser {what}, pero vale {format_number(value)}.")
+    if maximum is not None and value > maximum:
+        raise ValueError(
+            f"{name} debe ser {what} de como mucho {format_number(maximum)}, pero vale {format_number(value, 0)}."
+        )
     return float(value)
 
 

@@ -421,7 +421,7 @@ def test_counts_are_written_with_a_thousands_space():
     assert "imágenes=12 000," in repr(dataset)
     with pytest.raises(ValueError, match="entre 1 y 12 000 imágenes, pero se pidieron 20 000"):
         dataset.subset(20_000)
-    with pytest.raises(ValueError, match=r"se pidieron -1\.5\."):
+    with pytest.raises(TypeError, match=r"size debe ser un número entero, pero llegó float \(-1,50\)\."):
         dataset.subset(-1.5)
     with pytest.raises(ValueError, match="solo tiene 0 imágenes; se pidieron 10 000"):
         dataset.few_per_class(10_000)
@@ -616,3 +616,21 @@ def test_shuffled_loader_order_depends_on_the_seed():
     loader = make_loader(dataset, 16, shuffle=True, seed=1)
     assert not torch.equal(_order(loader), _order(loader)), "dos épocas seguidas salen en el mismo orden"
     assert torch.equal(_order(make_loader(dataset, 16)), torch.arange(100)), "sin shuffle, en orden"
+
+
+def test_a_data_folder_that_is_a_file_is_named_when_falling_back_to_synthetic(tmp_path, capsys):
+    not_a_folder = tmp_path / "cifar.txt"
+    not_a_folder.write_text("no soy una carpeta")
+    dataset = load_cifar10("test", data_dir=not_a_folder, offline=True)
+    out = capsys.readouterr().out
+    assert dataset.synthetic and f"La carpeta de datos, {not_a_folder}, es un archivo y no una carpeta" in out
+    assert "Apunta COURSE_DATA a una carpeta" in out
+    assert not_a_folder.read_text() == "no soy una carpeta"
+
+
+def test_an_unreadable_data_folder_is_named_when_falling_back_to_synthetic(tmp_path, capsys, monkeypatch):
+    folder = tmp_path / "datos"
+    folder.mkdir()
+    monkeypatch.setattr(data.os, "access", lambda path, mode: Path(path) != folder)  # root lo lee todo
+    load_cifar10("test", data_dir=folder, offline=True)
+    assert f"La carpeta de datos, {folder}, no se puede leer (no hay permiso)" in capsys.readouterr().out

@@ -1327,3 +1327,14 @@ def test_feature_map_side_formula_matches_the_real_resnet18():
     exercise = FeatureMapSide()
     assert {1, 32, 33, 224} <= set(exercise.sides)
     assert [exercise.real_side(side) for side in exercise.sides] == [math.ceil(side / 32) for side in exercise.sides]
+
+
+def test_unflat_accepts_a_tensor_or_array_with_the_three_numbers():
+    """Regresión (issue 27): ``torch.tensor([c, h, w])`` es una respuesta correcta, y con floats no."""
+    as_tensor = "import numpy as np\n\n\ndef de_vuelta(posicion, forma):\n    C, H, W = forma\n"
+    as_tensor += "    c, resto = divmod(posicion, H * W)\n    h, w = divmod(resto, W)\n    return {}"
+    for wrapped in ("torch.tensor([c, h, w])", "np.array([c, h, w])", "[c, h, w]"):
+        feedback = UnflatPosition().evaluate(_run(as_tensor.format(wrapped), "de_vuelta"))
+        assert feedback.correct, (wrapped, feedback.message)
+    feedback = UnflatPosition().evaluate(_run(as_tensor.format("torch.tensor([c, h, w]).float()"), "de_vuelta"))
+    assert not feedback.correct and "se esperaban tres enteros" in feedback.message

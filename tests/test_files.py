@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 
 import pytest
@@ -77,3 +78,79 @@ def test_sha256_matches_hashlib(tmp_path):
     path = tmp_path / "x"
     path.write_bytes(b"abc" * 1_000_000)
     assert sha256_hexdigest(path) == hashlib.sha256(b"abc" * 1_000_000).hexdigest()
+
+
+# --- Errores de escritura en español, con la ruta del alumno (issue 27) ------------------------------------
+
+
+def _fail_with(error: BaseException):
+    def write(temporary):
+        temporary.write_bytes(b"a medias")
+        if isinstance(error, OSError) and error.filename is None:
+            error.filename = str(temporary)  # como lo haría el sistema: el error nombra el temporal
+        raise error
+
+    return write
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (OSError(errno.ENOSPC, "No space left on device"), "no queda espacio en el disco"),
+        (RuntimeError("[enforce fail at inline_container.cc:664] . unexpected pos 832 vs 726"), "la escritura se"),
+        (PermissionError(errno.EACCES, "Permission denied"), "no hay permiso de escritura"),
+    ],
+)
+def test_a_failed_write_is_explained_in_spanish_with_the_learners_file(tmp_path, error, reason):
+    path = tmp_path / "modelo.pth"
+    path.write_bytes(b"anterior")
+    with pytest.raises(OSError) as caught:
+        atomic_write(path, _fail_with(error), overwrite=True)
+    message = str(caught.value)
+    assert message.startswith(f"No se ha podido guardar {path}: {reason}"), message
+    assert "El archivo que ya había sigue como estaba." in message
+    assert ".tmp" not in message and caught.value.__suppress_context__, "nunca se nombra el temporal oculto"
+    assert path.read_bytes() == b"anterior" and [p.name for p in tmp_path.iterdir()] == ["modelo.pth"]
+
+
+def test_a_long_but_valid_name_is_written_even_if_the_temporary_would_not_fit(tmp_path):
+    path = tmp_path / ("n" * 244 + ".pth")  # 248 caracteres: válido, pero «.<nombre>.<8>.tmp.pth» pasaría de 255
+    assert atomic_write(path, lambda temporary: temporary.write_bytes(b"pesos")).read_bytes() == b"pesos"
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_a_folder_as_target_is_refused_in_spanish(tmp_path):
+    folder = tmp_path / "modelos"
+    folder.mkdir()
+    with pytest.raises(IsADirectoryError, match="modelos: es una carpeta, no un archivo"):
+        atomic_write(folder, lambda temporary: temporary.write_bytes(b"x"), overwrite=True)
+    assert folder.is_dir() and list(folder.iterdir()) == []
+
+
+def test_a_write_that_writes_nothing_does_not_leave_an_empty_file(tmp_path):
+    path = tmp_path / "modelo.pth"
+    path.write_bytes(b"anterior")
+    with pytest.raises(ValueError, match="no escribió nada, y no sustituyo el archivo por un archivo vacío"):
+        atomic_write(path, lambda temporary: None, overwrite=True)
+    assert path.read_bytes() == b"anterior" and [p.name for p in tmp_path.iterdir()] == ["modelo.pth"]
+    with pytest.raises(ValueError, match="no escribió nada"):
+        atomic_write(tmp_path / "nuevo.pth", lambda temporary: None)
+    assert not (tmp_path / "nuevo.pth").exists()
+
+
+def test_a_symlink_keeps_pointing_to_its_file_which_gets_the_new_content(tmp_path):
+    real = tmp_path / "real.pth"
+    real.write_bytes(b"anterior")
+    link = tmp_path / "enlace.pth"
+    link.symlink_to(real)
+    atomic_write(link, lambda temporary: temporary.write_bytes(b"nuevo"), overwrite=True)
+    assert link.is_symlink() and link.resolve() == real and real.read_bytes() == b"nuevo"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["enlace.pth", "real.pth"]
+
+
+def test_overwrite_must_be_a_bool(tmp_path):
+    path = tmp_path / "a.txt"
+    path.write_bytes(b"suyo")
+    with pytest.raises(TypeError, match="overwrite debe ser True o False, pero llegó str \\('no'\\)"):
+        atomic_write(path, lambda temporary: temporary.write_bytes(b"x"), overwrite="no")
+    assert path.read_bytes() == b"suyo"

@@ -306,7 +306,7 @@ def test_a_bad_file_that_cannot_be_set_aside_gives_random_weights_and_a_spanish_
 @pytest.mark.parametrize(
     ("kwargs", "message"),
     [
-        ({"num_classes": 0}, "num_classes debe ser un entero positivo, pero vale 0"),
+        ({"num_classes": 0}, "num_classes debe ser al menos 1, pero vale 0"),
         ({"num_classes": -3}, "pero vale -3"),
         ({"name": "resnet1000"}, r"Modelo desconocido 'resnet1000': los disponibles son \['resnet18'\]"),
     ],

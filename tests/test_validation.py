@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 import torch
 from torch import nn
+from torch.utils.data import TensorDataset
 
 matplotlib.use("Agg")
 
@@ -15,6 +16,7 @@ from course_utils.animations import (  # noqa: E402
     flatten_matrix_gif,
     show_gif,
 )
+from course_utils.data import make_loader  # noqa: E402
 from course_utils.models import MLP, ResidualBlock, SmallCNN, conv_bn_relu, count_parameters  # noqa: E402
 from course_utils.plots import (  # noqa: E402
     LiveCurves,
@@ -393,3 +395,92 @@ def test_optimizer_true_label_synthetic_size_and_seed_are_checked():
     with pytest.raises(TypeError, match="seed debe ser un entero de 0 en adelante"):
         setup(seed=1.5, verbose=False)
     plt.close("all")
+
+
+# --- Ronda dos (issue 27): booleanos, valores no finitos, presupuestos absurdos y enteros de NumPy ---------
+
+
+@pytest.mark.parametrize("value", ["no", "False", 1, 0.0, [], None])
+def test_a_truthy_or_falsy_non_bool_is_refused_where_a_bool_is_expected(value):
+    kind = type(value).__name__ if value is not None else "NoneType"
+    with pytest.raises(TypeError, match=f"progress debe ser True o False, pero llegó {kind}"):
+        validation.check_flag(value, "progress")
+    assert validation.check_flag(np.bool_(True), "progress") is True
+    assert validation.check_flag(None, "offline", allow_none=True) is None
+
+
+def test_public_functions_refuse_a_string_as_a_bool(tmp_path):
+    from course_utils.config import setup
+    from course_utils.data import BatchTransform, load_cifar10, make_synthetic
+    from course_utils.models import load_pretrained
+
+    model = nn.Linear(3, 2)
+    with pytest.raises(TypeError, match="trainable_only debe ser True o False, pero llegó str \\('no'\\)"):
+        count_parameters(model, trainable_only="no")
+    with pytest.raises(TypeError, match="flip debe ser True o False"):
+        BatchTransform(flip="sí")
+    with pytest.raises(TypeError, match="offline debe ser True, False o None, pero llegó str"):
+        load_cifar10("test", data_dir=tmp_path, offline="no")
+    with pytest.raises(TypeError, match="freeze_backbone debe ser True o False"):
+        load_pretrained("resnet18", freeze_backbone="no", offline=True)
+    with pytest.raises(TypeError, match="verbose debe ser True o False"):
+        setup(verbose="no")
+    with pytest.raises(TypeError, match="overwrite debe ser True o False"):
+        save_checkpoint(model, tmp_path / "m.pth", overwrite="sí")
+    assert not (tmp_path / "m.pth").exists()
+    images, labels = make_synthetic("test", 8)
+    loader = make_loader(TensorDataset(images.float() / 255, labels), batch_size=4)
+    with pytest.raises(TypeError, match="progress debe ser True o False"):
+        fit(SmallCNN(), loader, loader, torch.optim.SGD(SmallCNN().parameters(), lr=0.1), 1, progress="no")
+
+
+@pytest.mark.parametrize("bad", [float("nan"), float("inf")])
+def test_images_and_probabilities_with_nan_or_inf_are_refused_with_the_position(bad):
+    images = torch.rand(2, 3, 8, 8)
+    images[1, 2, 3, 4] = bad
+    with pytest.raises(
+        ValueError,
+        match=r"1 valores no finitos \(nan o infinito\) en las imágenes; el primero, en la "
+        r"posición \(1, 2, 3, 4\)",
+    ):
+        show_images(images, [0, 1])
+    probabilities = torch.full((2, 10), 0.1)
+    probabilities[0, 3] = bad
+    with pytest.raises(
+        ValueError,
+        match=r"no finitos \(nan o infinito\) en las probabilidades; el primero, en la "
+        r"posición \(0, 3\)",
+    ):
+        show_mistakes(torch.rand(2, 3, 8, 8), torch.tensor([0, 1]), probabilities)
+
+
+def test_float_images_from_0_to_255_are_refused_instead_of_drawn_white():
+    images = torch.rand(2, 3, 8, 8) * 255
+    with pytest.raises(ValueError, match="float con valores hasta 25[0-9],[0-9]: parecen de 0 a 255.*imagenes / 255"):
+        to_displayable(images)
+    normalized = (torch.rand(2, 3, 8, 8) - 0.5) / 0.2  # normalizadas: hasta unos 2,5, se siguen admitiendo
+    assert to_displayable(normalized).shape == (2, 8, 8, 3)
+
+
+@pytest.mark.parametrize(
+    ("budget", "message"), [(1e300, "como mucho 604 800, pero vale 1"), (float("nan"), "vale nan")]
+)
+def test_an_absurd_time_budget_is_refused_before_planning(budget, message):
+    model = SmallCNN()
+    images = torch.rand(8, 3, 32, 32)
+    loader = make_loader(TensorDataset(images, torch.zeros(8, dtype=torch.long)), batch_size=4)
+    with pytest.raises(ValueError, match=f"budget_s debe ser un número de segundos positivo.*{message}"):
+        fit_for_seconds(model, loader, loader, torch.optim.SGD(model.parameters(), lr=0.1), budget, verbose=False)
+
+
+def test_numpy_integers_are_accepted_where_an_int_is():
+    from course_utils.config import setup
+    from course_utils.data import CIFAR10Tensor, make_synthetic
+    from course_utils.models import load_pretrained
+
+    assert setup(np.int64(3), verbose=False).type in {"cpu", "cuda", "mps"}
+    model, _ = load_pretrained("resnet18", num_classes=np.int64(5), offline=True)
+    assert model.fc.out_features == 5
+    dataset = CIFAR10Tensor(*make_synthetic("test", 20), "sintético", "test")
+    assert len(dataset.subset(np.int64(10))) == 10
+    assert len(make_loader(dataset, batch_size=np.int32(5))) == 4

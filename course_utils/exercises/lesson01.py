@@ -10,6 +10,7 @@ import math
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 
 from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _format, _not_finite, _scalar
@@ -147,6 +148,13 @@ class FlatPosition(Exercise):
             raise WrongAnswer(message)
 
 
+def _triple(value: Any) -> Any:
+    """Un tensor o array de una dimensión, como ``torch.tensor([c, h, w])``, como lista de sus números."""
+    if isinstance(value, torch.Tensor | np.ndarray) and value.ndim == 1:
+        return list(value)
+    return value
+
+
 class UnflatPosition(Exercise):
     title = "Ejercicio 2 · de la posición plana a (c, h, w)"
     variable = "de_vuelta"
@@ -217,7 +225,7 @@ class UnflatPosition(Exercise):
     )
 
     def verify(self, answer: Callable) -> None:
-        found = [_call(answer, index, shape, returns="c, h, w") for shape, index in self.cases]
+        found = [_triple(_call(answer, index, shape, returns="c, h, w")) for shape, index in self.cases]
         for (shape, index), value in zip(self.cases, found, strict=True):
             expected = _unflat(index, shape)
             call = f"`de_vuelta({index}, {shape})`"
