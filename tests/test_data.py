@@ -126,6 +126,15 @@ _BAD_CONTENTS = {
     "cuentas": (lambda p: _recheck(p | {"labels": p["labels"][:-1]}), "30 imágenes pero 29 etiquetas"),
     "sin-campo": (lambda p: {k: v for k, v in p.items() if k != "source"}, "faltan los campos source"),
     "versión": (lambda p: p | {"version": 2}, "versión 2 y el curso usa la 1"),
+    "versión-float": (lambda p: p | {"version": 1.0}, "versión 1.0 y el curso usa la 1"),
+    "imágenes-lista": (
+        lambda p: p | {"images": p["images"].tolist()},
+        "uint8 de forma \\(N, 3, 32, 32\\), pero son list",
+    ),
+    "etiquetas-2d": (
+        lambda p: p | {"labels": p["labels"].view(-1, 1)},
+        "int64 de forma \\(N,\\), pero son int64 de forma \\(30, 1\\)",
+    ),
     "tamaño": (lambda p: p | {"source": "descarga"}, "30 imágenes y la partición de entrenamiento debe tener 50 000"),
     "origen": (lambda p: p | {"source": "sintético"}, "no es una fuente del curso"),
     "no-diccionario": (lambda p: [p["images"], p["labels"]], "list en vez de un diccionario"),

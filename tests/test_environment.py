@@ -58,13 +58,20 @@ def disagreements(root: Path = ROOT) -> list[str]:
     ranges, lock = pyproject_ranges(root), lock_versions(root)
     _, conda_pins, options = conda_pip_section(root)
     problems = [f"{name} está en pyproject.toml pero no en el lock" for name in ranges if name not in lock]
-    problems += [f"lock: {name}=={lock[name]} no cumple {spec} de pyproject.toml"
-                 for name, spec in ranges.items() if name in lock and lock[name] not in spec]
-    problems += [f"environment.yml pide {name}=={version} y el lock {lock.get(name)}"
-                 for name, version in conda_pins.items() if lock.get(name) != version]
+    problems += [
+        f"lock: {name}=={lock[name]} no cumple {spec} de pyproject.toml"
+        for name, spec in ranges.items()
+        if name in lock and lock[name] not in spec
+    ]
+    problems += [
+        f"environment.yml pide {name}=={version} y el lock {lock.get(name)}"
+        for name, version in conda_pins.items()
+        if lock.get(name) != version
+    ]
     if set(conda_pins) != set(ranges):
-        problems.append(f"environment.yml y pyproject.toml nombran paquetes distintos: "
-                        f"{sorted(set(conda_pins) ^ set(ranges))}")
+        problems.append(
+            f"environment.yml y pyproject.toml nombran paquetes distintos: {sorted(set(conda_pins) ^ set(ranges))}"
+        )
     if "-c requirements/lock.txt" not in options or "-e ." not in options:
         problems.append("environment.yml debe usar '-c requirements/lock.txt' e instalar el curso con '-e .'")
     return problems
@@ -105,16 +112,26 @@ def _copy_project(tmp_path: Path, edit_file: str, old: str, new: str) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("edit_file", "old", "new", "expected"),
+    ("edit_file", "old", "new", "expected", "count"),
     [
-        ("environment.yml", "tqdm==", "tqdm==0.0.", "environment.yml pide tqdm"),
-        ("requirements/lock.txt", "\ntorch==", "\ntorch==1.", "no cumple"),
-        ("requirements/lock.txt", "\nnbval==", "\nnbval-que-no-existe==", "nbval está en pyproject.toml"),
-        ("pyproject.toml", '"tqdm>=4.66,<5",', '"tqdm>=4.66,<5",\n    "rich>=13",', "rich está en pyproject"),
-        ("environment.yml", "- -c requirements/lock.txt", "- -c otro.txt", "-c requirements/lock.txt"),
+        ("environment.yml", "tqdm==", "tqdm==0.0.", "environment.yml pide tqdm", 1),
+        # environment.yml repite las versiones del lock: lo que cambia en el lock salta también ahí.
+        ("requirements/lock.txt", "\ntorch==", "\ntorch==1.", "no cumple", 2),
+        ("requirements/lock.txt", "\nnbval==", "\nnbval-que-no-existe==", "nbval está en pyproject.toml", 2),
+        ("pyproject.toml", '"tqdm>=4.66,<5",', '"tqdm>=4.66,<5",\n    "rich>=13",', "rich está en pyproject", 2),
+        ("environment.yml", "- -c requirements/lock.txt", "- -c otro.txt", "-c requirements/lock.txt", 1),
+        ("environment.yml", "- -e .", "- -e ./otro", "instalar el curso con '-e .'", 1),
+        # Cada sentido de «nombran paquetes distintos», sin que salte ninguna otra comprobación: uno que falta
+        # en environment.yml, y uno de más que el lock fija a esa misma versión (attrs, una dependencia indirecta).
+        ("environment.yml", "      - tqdm==4.70.1\n", "", "nombran paquetes distintos: ['tqdm']", 1),
+        ("environment.yml", "- -e .", "- attrs==26.1.0\n      - -e .", "nombran paquetes distintos: ['attrs']", 1),
     ],
 )
-def test_each_mismatch_is_detected(tmp_path, edit_file, old, new, expected):
-    """Cambiar una versión o un paquete en cualquiera de los tres archivos hace fallar la comparación."""
+def test_each_mismatch_is_detected(tmp_path, edit_file, old, new, expected, count):
+    """Cambiar una versión o un paquete en cualquiera de los tres archivos hace fallar la comparación.
+
+    ``count``: cuántas comprobaciones saltan. Con 1, solo la que se prueba: quitarla hace fallar su caso.
+    """
     problems = disagreements(_copy_project(tmp_path, edit_file, old, new))
     assert any(expected in problem for problem in problems), problems
+    assert len(problems) == count, problems

@@ -74,7 +74,7 @@ def test_transferred_head_beats_training_from_scratch_with_few_images():
     backbone = SmallCNN(widths, num_classes=5)
     loader = make_loader(old.with_transform(transform(True)), batch_size=128, shuffle=True, seed=0)
     old_test = make_loader(test.select_classes([0, 1, 2, 3, 4]).with_transform(transform(False)), batch_size=1000)
-    fit(backbone, loader, old_test, torch.optim.AdamW(backbone.parameters(), lr=3e-3), 5, num_classes=5,
+    fit(backbone, loader, old_test, torch.optim.AdamW(backbone.parameters(), lr=3e-3), 3, num_classes=5,
         progress=False)
     backbone.fc = nn.Identity()
 
