@@ -362,6 +362,11 @@ def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torc
     try:
         state = torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as error:
+        if "Unsupported global" not in str(error):  # bytes al azar («Unsupported operand»): no traen código
+            raise ValueError(
+                f"El punto de control {path} está dañado o no es un archivo de PyTorch (no se puede leer como "
+                "pesos); vuelve a guardarlo con save_checkpoint."
+            ) from error
         raise ValueError(
             f"{path.name} no contiene solo pesos (tensores): torch.load(weights_only=True) se niega a "
             "ejecutar el código que trae. Carga únicamente archivos de fuentes de confianza."
@@ -374,8 +379,34 @@ def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torc
     if not isinstance(state, dict):
         found = type(state).__name__
         raise ValueError(f"Se esperaba un state_dict (un diccionario), pero el archivo contiene {found}.")
+    _check_same_layers(model, state, path)
     model.load_state_dict(state)
     return model
+
+
+def _check_same_layers(model: nn.Module, state: dict, path: Path) -> None:
+    """Lanza ValueError, en español, si los pesos de ``path`` no son de una red como ``model``."""
+    expected = model.state_dict()
+    missing = [name for name in expected if name not in state]
+    extra = [name for name in state if name not in expected]
+    resized = [
+        f"{name} {tuple(state[name].shape)} en vez de {tuple(value.shape)}"
+        for name, value in expected.items()
+        if name in state and isinstance(state[name], torch.Tensor) and state[name].shape != value.shape
+    ]
+    if not (missing or extra or resized):
+        return
+    details = []
+    if missing:
+        details.append(f"le faltan {format_number(len(missing))} (como {missing[0]})")
+    if extra:
+        details.append(f"le sobran {format_number(len(extra))} (como {extra[0]})")
+    if resized:
+        details.append(f"tienen otra forma {format_number(len(resized))} (como {resized[0]})")
+    raise ValueError(
+        f"Los pesos de {path.name} no son de una red como {type(model).__name__}: {'; '.join(details)}. Crea la "
+        "misma red con la que los guardaste y carga en ella el punto de control."
+    )
 
 
 def extract_features(

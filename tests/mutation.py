@@ -1,4 +1,4 @@
-"""Pruebas de mutación con mutmut sobre data, training, widgets y los ejercicios (fuera de ``make test``).
+"""Pruebas de mutación con mutmut sobre data, files, models, training, widgets y los ejercicios (fuera de make test).
 
 mutmut cambia el código de una función cada vez («mutante»: un ``<`` por ``<=``, un número por otro, una
 línea que desaparece…) y ejecuta las pruebas unitarias que pasan por ella. Si alguna falla, el mutante

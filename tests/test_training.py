@@ -127,6 +127,26 @@ class _Evil:
         return (print, ("¡código ejecutado al cargar!",))
 
 
+def test_random_bytes_are_a_damaged_file_not_one_that_brings_code(tmp_path):
+    """Unos bytes al azar que pickle no entiende no «traen código»: el archivo está dañado (issue 27)."""
+    path = tmp_path / "azar.pt"
+    path.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(ValueError, match="está dañado o no es un archivo de PyTorch") as caught:
+        load_checkpoint(MLP(), path)
+    assert "código" not in str(caught.value)
+
+
+def test_weights_of_another_network_are_explained_in_spanish(tmp_path):
+    path = tmp_path / "otra.pt"
+    torch.save(MLP(hidden_sizes=(8,)).state_dict(), path)
+    resized = r"tienen otra forma 3 \(como layers.0.weight \(8, 3072\) en vez de \(16, 3072\)\)"
+    with pytest.raises(ValueError, match=resized):
+        load_checkpoint(MLP(hidden_sizes=(16,)), path)
+    torch.save(nn.Linear(3, 2).state_dict(), path)
+    with pytest.raises(ValueError, match=r"le faltan \d+ \(como .*\); le sobran 2 \(como weight\)"):
+        load_checkpoint(MLP(), path)
+
+
 def test_a_pickle_that_is_not_weights_is_refused(tmp_path, capsys):
     path = tmp_path / "trampa.pt"
     path.write_bytes(pickle.dumps({"pesos": _Evil()}, protocol=2))
