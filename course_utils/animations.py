@@ -41,6 +41,10 @@ def _save(fig: Figure, draw: Callable[[int], None], steps: int, path: Path, fps:
     return atomic_write(path, lambda temporary: animation.save(temporary, writer=PillowWriter(fps=fps)), overwrite)
 
 
+# Un GIF con más celdas tarda minutos (el tiempo crece como size⁴) y sus números ya no se leen.
+MAX_GIF_SIZE = 8
+
+
 def _check_gif_arguments(path: object, size: object, fps: object) -> None:
     """Exige una ruta, un tamaño entero y unos fotogramas por segundo enteros y positivos."""
     check_path(path)
@@ -69,8 +73,11 @@ def _check_grid(grid: object, name: str) -> None:
 def flatten_matrix_gif(path: Path, size: int = 4, fps: int = 2, overwrite: bool = False) -> Path:
     """Escribe un GIF que aplana una matriz size×size fila a fila (sustituye uno existente solo con ``overwrite``)."""
     _check_gif_arguments(path, size, fps)
-    if size < 2:
-        raise ValueError(f"La matriz debe tener al menos 2×2 elementos, pero size={size}.")
+    if not 2 <= size <= MAX_GIF_SIZE:
+        raise ValueError(
+            f"La matriz debe medir entre 2×2 y {MAX_GIF_SIZE}×{MAX_GIF_SIZE} (más, y el GIF tardaría horas y no se "
+            f"leería), pero size={size}."
+        )
     total = size * size
     # Figure sin pyplot: no toca el backend de quien importe el módulo.
     fig = Figure(figsize=(7, 5), dpi=80)
@@ -110,6 +117,7 @@ _KERNEL = "#c7e9c0"
 
 def edge_image(size: int) -> list[list[int]]:
     """Devuelve una imagen size×size con un borde vertical: 3 a la izquierda, 1 en el borde, 0 a la derecha."""
+    check_count(size, "size")
     return [[3 if col < size // 2 else int(col == size // 2) for col in range(size)] for _ in range(size)]
 
 
@@ -164,8 +172,11 @@ def _draw_grid(ax: Axes, values: Sequence[Sequence[int | None]], colors: Callabl
 def convolution_gif(path: Path, size: int = 5, fps: int = 2, overwrite: bool = False) -> Path:
     """Escribe un GIF con un núcleo 3×3 que recorre una imagen size×size y rellena el mapa de salida."""
     _check_gif_arguments(path, size, fps)
-    if size < 3:
-        raise ValueError(f"La imagen debe medir al menos 3×3 para que quepa el núcleo 3×3, pero size={size}.")
+    if not 3 <= size <= MAX_GIF_SIZE:
+        raise ValueError(
+            f"La imagen debe medir entre 3×3 (para que quepa el núcleo 3×3) y {MAX_GIF_SIZE}×{MAX_GIF_SIZE} (más, y "
+            f"el GIF tardaría horas y no se leería), pero size={size}."
+        )
     image, kernel = edge_image(size), VERTICAL_EDGE_KERNEL
     output = convolve2d_valid(image, kernel)
     out_size, total = size - 2, (size - 2) ** 2
@@ -213,6 +224,8 @@ def regenerate_all(folder: Path = ANIMATIONS_DIR, overwrite: bool = True) -> lis
 
 def show_gif(name: str, alt: str, width: int = 560) -> HTML:
     """Muestra una animación de ``Animaciones/`` incrustada, con texto alternativo."""
+    if not isinstance(alt, str) or not alt.strip():
+        raise TypeError(f"alt debe ser un texto que describa la animación para quien no la ve, pero llegó {alt!r:.40}.")
     if not isinstance(name, str):
         raise TypeError(
             f"Se esperaba el nombre de una animación (un str, como «Convolucion.gif»), pero llegó {_kind(name)}."

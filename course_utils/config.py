@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from course_utils import errors
-from course_utils.validation import check_flag
+from course_utils.validation import check_flag, check_seed
 
 DEFAULT_SEED = 0
 SOCKET_TIMEOUT_S = 30.0
@@ -73,7 +73,7 @@ def get_settings() -> Settings:
     """Lee COURSE_QUICK, COURSE_OFFLINE, COURSE_DATA y COURSE_THREADS."""
     data = os.environ.get("COURSE_DATA", "").strip()
     threads_text = os.environ.get("COURSE_THREADS", "").strip() or str(available_cores())
-    if not threads_text.isdigit() or int(threads_text) < 1:
+    if not (threads_text.isascii() and threads_text.isdigit()) or int(threads_text) < 1:
         raise ValueError(f"COURSE_THREADS debe ser un entero positivo, pero vale {threads_text!r}.")
     return Settings(
         quick=_flag("COURSE_QUICK"),
@@ -104,7 +104,7 @@ def setup(seed: int = DEFAULT_SEED, verbose: bool = True, explain_errors: bool =
     """Fija semillas, hilos y formato de impresión, explica los errores en español y devuelve el dispositivo."""
     if isinstance(seed, bool) or not isinstance(seed, Integral) or seed < 0:
         raise TypeError(f"seed debe ser un entero de 0 en adelante, pero llegó {seed!r}.")
-    seed = int(seed)
+    seed = check_seed(seed)
     check_flag(verbose, "verbose")
     check_flag(explain_errors, "explain_errors")
     settings = get_settings()

@@ -13,6 +13,7 @@ Orden de búsqueda de ``load_cifar10``:
 from __future__ import annotations
 
 import hashlib
+import math
 import os
 import urllib.error
 import warnings
@@ -29,7 +30,17 @@ from torchvision.datasets import CIFAR10, ImageFolder
 from course_utils.config import get_settings
 from course_utils.files import atomic_write, os_reason, set_aside
 from course_utils.formatting import format_number, format_percent
-from course_utils.validation import check_channels_first, check_count, check_flag, check_integer, check_tensor
+from course_utils.validation import (
+    check_callable,
+    check_channels_first,
+    check_count,
+    check_flag,
+    check_images,
+    check_integer,
+    check_path,
+    check_seed,
+    check_tensor,
+)
 
 CLASSES_EN = ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck")
 CLASSES_ES = ("avión", "automóvil", "pájaro", "gato", "ciervo", "perro", "rana", "caballo", "barco", "camión")
@@ -72,6 +83,9 @@ class CIFAR10Tensor(Dataset):
         transform=None,
         classes: Sequence[str] = CLASSES_ES,
     ):
+        images, labels = check_tensor(images, "imágenes"), check_tensor(labels, "etiquetas")
+        if transform is not None:
+            check_callable(transform, "transform", "BatchTransform(flip=True)")
         if images.dtype != torch.uint8 or images.ndim != 4 or tuple(images.shape[1:]) != (3, 32, 32):
             raise ValueError(
                 "Se esperaban imágenes uint8 de forma (N, 3, 32, 32), pero llegaron "
@@ -115,6 +129,7 @@ class CIFAR10Tensor(Dataset):
     def subset(self, size: int, seed: int = 0) -> CIFAR10Tensor:
         """Un subconjunto aleatorio (reproducible con ``seed``) de ``size`` imágenes."""
         size = check_integer(size, "size")
+        seed = check_seed(seed)
         if not 0 < size <= len(self):
             raise ValueError(
                 f"El subconjunto debe tener entre 1 y {format_number(len(self))} imágenes, pero se pidieron "
@@ -124,7 +139,11 @@ class CIFAR10Tensor(Dataset):
 
     def select_classes(self, labels: Sequence[int]) -> CIFAR10Tensor:
         """Solo las imágenes de esas clases, con las etiquetas renumeradas 0, 1, 2… en ese orden."""
-        labels = list(labels)
+        if isinstance(labels, torch.Tensor | np.ndarray):
+            labels = labels.tolist()
+        if isinstance(labels, str | bytes) or not isinstance(labels, Sequence):
+            raise TypeError(f"Se esperaba una lista de etiquetas (como [0, 1, 2]), pero llegó {type(labels).__name__}.")
+        labels = [check_integer(label, "Cada etiqueta de select_classes") for label in labels]
         if not labels or any(not 0 <= k < len(self.classes) for k in labels) or len(set(labels)) != len(labels):
             raise ValueError(
                 f"Se esperaban etiquetas distintas entre 0 y {len(self.classes) - 1}, pero llegó {labels}."
@@ -137,6 +156,7 @@ class CIFAR10Tensor(Dataset):
     def few_per_class(self, count: int, seed: int = 0) -> CIFAR10Tensor:
         """``count`` imágenes al azar de cada clase (reproducible con ``seed``)."""
         count = check_count(count, "count")
+        seed = check_seed(seed)
         order = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))
         chosen = []
         for label in range(len(self.classes)):
@@ -167,8 +187,14 @@ class BatchTransform:
         seed: int = 0,
     ):
         crop_padding = check_integer(crop_padding, "crop_padding")
-        if crop_padding < 0:
-            raise ValueError(f"crop_padding debe ser 0 o positivo, pero vale {crop_padding}.")
+        if not 0 <= crop_padding <= 64:
+            raise ValueError(f"crop_padding debe ir de 0 a 64 píxeles (con CIFAR-10, 4), pero vale {crop_padding}.")
+        for values, name in ((mean, "mean"), (std, "std")):
+            if isinstance(values, str) or not isinstance(values, Sequence) or len(values) != 3:
+                raise ValueError(f"{name} debe tener 3 números, uno por canal (R, G, B), pero llegó {values!r}.")
+        if any(not (isinstance(v, int | float) and math.isfinite(v) and v > 0) for v in std):
+            raise ValueError(f"std debe tener 3 números positivos (se divide entre ellos), pero llegó {std!r}.")
+        seed = check_seed(seed)
         self.flip, self.crop_padding = check_flag(flip, "flip"), crop_padding
         self.mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
         self.std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
@@ -180,8 +206,15 @@ class BatchTransform:
     def __call__(self, images: torch.Tensor) -> torch.Tensor:
         images = check_tensor(images, "imágenes")
         single = images.ndim == 3
+        if single and images.shape[0] != 3 and images.shape[-1] == 3:
+            raise ValueError(
+                f"Se esperaba una imagen (3, H, W), pero llegó la forma {tuple(images.shape)}: parece que los canales "
+                "van al final; usa imagen.permute(2, 0, 1)."
+            )
         batch = images.unsqueeze(0) if single else images
         check_channels_first(batch)
+        if images.is_floating_point() and images.numel():
+            check_images(batch)  # sin nan ni infinitos, y no floats de 0 a 255
         if not images.dtype.is_floating_point and images.dtype != torch.uint8:
             raise ValueError(
                 f"Las imágenes con números enteros deben ser uint8 (de 0 a 255), pero son {images.dtype}: "
@@ -225,12 +258,18 @@ def make_loader(
     Con ``num_batches`` da exactamente ese número de lotes barajados, recorriendo el conjunto (cada vez en otro
     orden) tantas veces como haga falta: con pocas imágenes, ``fit`` entrena esos pasos en una sola época.
     """
+    if isinstance(dataset, torch.Tensor) or not hasattr(dataset, "__len__") or not hasattr(dataset, "__getitem__"):
+        raise TypeError(
+            "Se esperaba un conjunto de datos que dé (imágenes, etiquetas), como un CIFAR10Tensor o un "
+            f"TensorDataset(imagenes, etiquetas), pero llegó {type(dataset).__name__}."
+        )
     if len(dataset) == 0:
         raise ValueError("El conjunto de datos está vacío: no hay ningún lote que sacar.")
     if isinstance(batch_size, Integral) and not isinstance(batch_size, bool) and batch_size < 1:
         raise ValueError(f"batch_size debe ser un entero positivo, pero vale {batch_size}.")
     batch_size = check_count(batch_size, "batch_size")
     check_flag(shuffle, "shuffle")
+    seed = check_seed(seed)
     if num_batches is not None:
         num_samples = check_count(num_batches, "num_batches") * batch_size
         sampler = RandomSampler(dataset, num_samples=num_samples, generator=torch.Generator().manual_seed(seed))
@@ -600,7 +639,7 @@ def load_cifar10(
     """Carga una partición de CIFAR-10 ('train' o 'test') desde la mejor fuente disponible."""
     _check_split(split)
     settings = get_settings()
-    data_dir = Path(data_dir) if data_dir is not None else settings.data_dir
+    data_dir = check_path(data_dir, "data_dir") if data_dir is not None else settings.data_dir
     offline = settings.offline if check_flag(offline, "offline", allow_none=True) is None else offline
     cache = cache_path(data_dir, split)
     cached = _read_cache(cache, split)
@@ -648,7 +687,7 @@ def torchvision_dataset(
     """
     _check_split(split)
     settings = get_settings()
-    data_dir = Path(data_dir) if data_dir is not None else settings.data_dir
+    data_dir = check_path(data_dir, "data_dir") if data_dir is not None else settings.data_dir
     offline = settings.offline if check_flag(offline, "offline", allow_none=True) is None else offline
     train = split == "train"
     if (data_dir / "cifar-10-batches-py").is_dir():

@@ -10,6 +10,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from course_utils.validation import check_callable, check_flag, check_path
+
 SET_ASIDE_SUFFIX = ".dañado"
 
 
@@ -70,15 +72,22 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], overwrite: b
     deja el archivo anterior intacto, no deja el temporal y se explica en español con la ruta del alumno; si
     ``write`` no escribe nada, no se sustituye el archivo por uno vacío.
     """
-    if not isinstance(overwrite, bool):
-        raise TypeError(f"overwrite debe ser True o False, pero llegó {type(overwrite).__name__} ({overwrite!r}).")
-    path = Path(path)
-    if not overwrite:
-        refuse_to_overwrite(path)
-    target = path.resolve() if path.is_symlink() else path
-    if target.is_dir():
-        raise IsADirectoryError(errno.EISDIR, f"No se puede guardar en {path}: es una carpeta, no un archivo.")
-    existed = target.exists()
+    path = check_path(path)
+    check_callable(write, "write", "lambda temporal: torch.save(pesos, temporal)")
+    overwrite = check_flag(overwrite, "overwrite")
+    try:
+        target = path.resolve(strict=False) if path.is_symlink() else path
+        if target.is_dir():
+            raise IsADirectoryError(errno.EISDIR, f"No se puede guardar en {path}: es una carpeta, no un archivo.")
+        if not overwrite:
+            refuse_to_overwrite(path)
+        existed = target.exists()
+    except (FileExistsError, IsADirectoryError):
+        raise
+    except (OSError, RuntimeError) as error:  # un nombre de más de 255 bytes, un bucle de enlaces…
+        if isinstance(error, RuntimeError):  # Python 3.11/3.12: «Symlink loop from …»
+            error = OSError(errno.ELOOP, str(error))
+        raise _write_error(path, error, False) from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = _temporary_sibling(target)
@@ -125,6 +134,7 @@ def os_reason(error: OSError) -> str:
         errno.ENAMETOOLONG: "el nombre del archivo es demasiado largo",
         errno.EISDIR: "es una carpeta, no un archivo",
         errno.ENOTDIR: "una parte de la ruta es un archivo, no una carpeta",
+        errno.ELOOP: "es un enlace simbólico que apunta a sí mismo (un bucle)",
     }
     if error.errno in reasons:
         return reasons[error.errno]

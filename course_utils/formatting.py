@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from numbers import Real
+from numbers import Integral, Real
 
 import torch
 
@@ -23,6 +23,12 @@ def _real(value: object) -> float:
 
 def format_number(value: object, decimals: int = 0) -> str:
     """Un número en español: ``format_number(50000)`` → ``'50 000'``; ``format_number(0.2413, 4)`` → ``'0,2413'``."""
+    if isinstance(decimals, bool) or not isinstance(decimals, Integral) or not 0 <= decimals <= 20:
+        raise ValueError(f"decimals debe ser un entero de 0 a 20, pero vale {decimals!r}.")
+    decimals = int(decimals)
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**300:
+        exponent = int(abs(value).bit_length() * math.log10(2))  # no cabe en un float: su orden de magnitud
+        return f"{'-' if value < 0 else ''}más de 10^{format_number(exponent - 1)}"
     number = _real(value)
     if not math.isfinite(number):
         return {math.inf: "infinito", -math.inf: "menos infinito"}.get(number, "no es un número")

@@ -111,6 +111,10 @@ class SmallCNN(nn.Module):
 
     def __init__(self, widths: tuple[int, int, int, int] = (16, 32, 64, 128), num_classes: int = 10):
         super().__init__()
+        num_classes = check_count(num_classes, "num_classes")
+        if isinstance(widths, str) or not isinstance(widths, tuple | list):
+            raise TypeError(f"widths debe ser una tupla de 4 números de canales, pero llegó {_kind(widths)}.")
+        widths = tuple(check_count(w, "Cada número de canales de widths") for w in widths)
         if len(widths) != 4 or any(int(w) < 1 for w in widths) or num_classes < 1:
             raise ValueError(
                 f"widths debe ser 4 números de canales positivos y num_classes un entero positivo, pero llegaron "

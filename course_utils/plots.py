@@ -114,6 +114,12 @@ def show_probabilities(
             f"{format_number(len(probabilities))}."
         )
     check_probabilities(probabilities.reshape(1, -1), len(classes))
+    total = probabilities.sum().item()
+    if abs(total - 1) > 0.01:
+        raise ValueError(
+            f"Las probabilidades de una imagen deben sumar 1, pero suman {format_number(total, 2)}: "
+            "aplica torch.softmax(salidas, dim=-1) a las salidas de la red."
+        )
     if true_label is not None:
         true_label = check_integer(true_label.item() if torch.is_tensor(true_label) else true_label, "true_label")
         if not 0 <= true_label < len(classes):
@@ -177,6 +183,8 @@ def show_confusion_matrix(matrix: torch.Tensor, classes: Sequence[str] = CLASSES
     matrix = to_tensor(matrix, "cuentas de la matriz de confusión").float()
     if matrix.shape != (len(classes), len(classes)):
         raise ValueError(f"Se esperaba una matriz {len(classes)}×{len(classes)}, pero llegó {tuple(matrix.shape)}.")
+    if not torch.isfinite(matrix).all():
+        raise ValueError("La matriz de confusión tiene valores no finitos (nan o infinito): debe contar aciertos.")
     if matrix.numel() and matrix.min() < 0:
         raise ValueError(
             f"La matriz de confusión cuenta imágenes y no puede tener valores negativos, pero tiene un "
@@ -280,6 +288,15 @@ def show_transfer_study(
     if not isinstance(results, dict) or not results:
         wanted = "un diccionario {método: {presupuesto: [exactitudes]}}"
         raise ValueError(f"Se esperaba {wanted}, pero llegó {_kind(results)}.")
+    for name, per_budget in results.items():
+        ok = isinstance(per_budget, dict) and per_budget and all(
+            isinstance(b, int) and isinstance(v, list | tuple) and v for b, v in per_budget.items()
+        )
+        if not ok:
+            raise ValueError(
+                f"results[{name!r}] debe ser un diccionario {{presupuesto: [exactitudes]}}, como el de transfer_study, "
+                f"pero llegó {_kind(per_budget)}."
+            )
     fig, ax = plt.subplots(figsize=(7, 3.8))
     offsets = [0.08 * (i - (len(results) - 1) / 2) for i in range(len(results))]  # cada método, un poco a un lado
     for offset, (name, per_budget) in zip(offsets, results.items(), strict=True):

@@ -6,7 +6,7 @@ import copy
 import math
 import pickle
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +19,7 @@ from course_utils.data import make_loader
 from course_utils.files import atomic_write
 from course_utils.formatting import format_number, format_percent, format_seconds
 from course_utils.validation import (
+    check_callable,
     check_count,
     check_device,
     check_flag,
@@ -26,7 +27,10 @@ from course_utils.validation import (
     check_loader,
     check_model,
     check_optimizer,
+    check_optimizer_for,
+    check_path,
     check_positive_number,
+    check_seed,
     check_tensor,
 )
 
@@ -102,7 +106,7 @@ def evaluate(
     model.eval()
     total_loss, correct, seen = 0.0, 0, 0
     with torch.no_grad():
-        for images, labels in loader:
+        for images, labels in _pairs(loader, "evaluación"):
             images, labels = images.to(device), labels.to(device)
             outputs = model(images)
             _check_batch(outputs, labels, num_classes)
@@ -130,10 +134,22 @@ def _outputs(
     model.eval()
     outputs, all_labels = [], []
     with torch.no_grad():
-        for images, labels in loader:
+        for images, labels in _pairs(loader, task):
             outputs.append(model(images.to(device)).float().cpu())
             all_labels.append(labels)
     return torch.cat(outputs), torch.cat(all_labels)
+
+
+def _pairs(loader: Iterable, task: str) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """Los lotes del cargador, exigiendo que cada uno sea un par (imágenes, etiquetas)."""
+    for batch in loader:
+        if not (isinstance(batch, tuple | list) and len(batch) == 2):
+            shown = f"{type(batch).__name__} de {len(batch)} elementos" if isinstance(batch, tuple | list) else None
+            raise TypeError(
+                f"Cada lote del cargador de {task} debe ser un par (imágenes, etiquetas), como los de make_loader, "
+                f"pero llegó {shown or type(batch).__name__}."
+            )
+        yield batch
 
 
 def fit(
@@ -161,6 +177,7 @@ def fit(
     """
     check_model(model)
     check_optimizer(optimizer)
+    check_optimizer_for(optimizer, model)
     check_count(epochs, "epochs")
     if max_steps is not None:
         check_count(max_steps, "max_steps")
@@ -168,6 +185,8 @@ def fit(
         check_positive_number(time_limit_s, "time_limit_s", "un número de segundos positivo", MAX_BUDGET_S)
     check_flag(mixed_precision, "mixed_precision")
     check_flag(progress, "progress")
+    if loss_fn is not None:
+        check_callable(loss_fn, "loss_fn", "nn.CrossEntropyLoss()")
     check_count(num_classes, "num_classes")
     check_loader(train_loader, "entrenamiento")
     check_loader(test_loader, "prueba")
@@ -184,7 +203,7 @@ def fit(
         start = time.perf_counter()
         model.train()
         total_loss, correct, seen = 0.0, 0, 0
-        for images, labels in train_loader:
+        for images, labels in _pairs(train_loader, "entrenamiento"):
             out_of_time = time_limit_s is not None and training_time + time.perf_counter() - start >= time_limit_s
             if steps == total_steps or (out_of_time and steps > 0):
                 break
@@ -296,10 +315,19 @@ def fit_for_seconds(
     check_flag(verbose, "verbose")
     check_loader(train_loader, "entrenamiento")
     check_device(device)
+    if make_scheduler is not None:
+        check_callable(make_scheduler, "make_scheduler", "lambda optimizador, pasos: OneCycleLR(...)")
+    if isinstance(margin, bool) or not isinstance(margin, int | float) or not 0 <= margin < 1:
+        raise ValueError(f"margin debe ser un número de 0 a 1 (por ejemplo 0.06), pero vale {margin!r}.")
     start = time.perf_counter()
     mixed = fit_options.get("mixed_precision", False)
     step_s = seconds_per_step(model, train_loader, optimizer, loss_fn, device, mixed_precision=mixed)
     left = budget_s - (time.perf_counter() - start)
+    if left <= 0:
+        raise ValueError(
+            f"El presupuesto, {format_seconds(budget_s, 3)}, se ha ido entero en medir un lote "
+            f"({format_number(step_s * 1000, 1)} ms): no queda tiempo para entrenar. Pide más segundos."
+        )
     total_steps = max(1, int(left / (step_s * (1 + margin))))
     epochs = math.ceil(total_steps / len(train_loader))
     if verbose:
@@ -343,6 +371,7 @@ def save_checkpoint(model: nn.Module, path: str | Path, overwrite: bool = False)
     """Guarda solo los pesos (``state_dict``) de golpe; no sobrescribe un archivo salvo con ``overwrite=True``."""
     check_model(model)
     check_flag(overwrite, "overwrite")
+    path = check_path(path)
     state = model.state_dict()
     return atomic_write(path, lambda temporary: torch.save(state, temporary), overwrite=overwrite)
 
@@ -352,7 +381,12 @@ def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torc
     check_model(model)
     if isinstance(map_location, (str, torch.device)):
         check_device(map_location)
-    path = Path(path)
+    elif not (isinstance(map_location, dict) or callable(map_location)):
+        raise TypeError(
+            f"map_location debe ser un dispositivo («cpu», «cuda» o el que devuelve setup()), pero llegó "
+            f"{type(map_location).__name__}."
+        )
+    path = check_path(path)
     if path.is_dir():
         raise IsADirectoryError(f"{path} es una carpeta, no un punto de control: indica el archivo .pt de dentro.")
     if not path.exists():
@@ -371,6 +405,8 @@ def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torc
             f"{path.name} no contiene solo pesos (tensores): torch.load(weights_only=True) se niega a "
             "ejecutar el código que trae. Carga únicamente archivos de fuentes de confianza."
         ) from error
+    except PermissionError:
+        raise PermissionError(f"No se puede leer el punto de control {path}: no hay permiso de lectura.") from None
     except Exception as error:  # basura, un archivo truncado...: torch da IndexError, EOFError o RuntimeError
         raise ValueError(
             f"El punto de control {path} está dañado o no es un archivo de PyTorch ({type(error).__name__}); "
@@ -387,6 +423,12 @@ def load_checkpoint(model: nn.Module, path: str | Path, map_location: str | torc
 def _check_same_layers(model: nn.Module, state: dict, path: Path) -> None:
     """Lanza ValueError, en español, si los pesos de ``path`` no son de una red como ``model``."""
     expected = model.state_dict()
+    not_tensors = [name for name, value in state.items() if not isinstance(value, torch.Tensor)]
+    if not_tensors:
+        raise ValueError(
+            f"Los pesos de {path.name} no son todos tensores: {not_tensors[0]} es "
+            f"{type(state[not_tensors[0]]).__name__}. Vuelve a guardarlos con save_checkpoint."
+        )
     missing = [name for name in expected if name not in state]
     extra = [name for name in state if name not in expected]
     resized = [
@@ -439,7 +481,7 @@ def train_head(
     check_count(num_classes, "num_classes")
     check_count(steps, "steps")
     check_labels(labels, num_classes, n=len(features), of="características")
-    torch.manual_seed(seed)
+    torch.manual_seed(check_seed(seed))
     head = nn.Linear(features.shape[1], num_classes)
     return _fit_steps(head, TensorDataset(features, labels), test_loader, num_classes, steps, seed)
 
@@ -454,7 +496,8 @@ def train_from_scratch(
     device: torch.device | str = "cpu",
 ) -> float:
     """Entrena desde cero con ``fit`` (AdamW, ``steps`` lotes de 64) la red de ``builder`` y da su exactitud."""
-    torch.manual_seed(seed)
+    check_callable(builder, "builder", "una función que crea la red, como lambda: SmallCNN()")
+    torch.manual_seed(check_seed(seed))
     return _fit_steps(builder(), train_data, test_loader, num_classes, steps, seed, device)
 
 
@@ -496,6 +539,8 @@ def transfer_study(
     """
     check_model(backbone)
     check_flag(progress, "progress")
+    check_callable(builder, "builder", "una función que crea la red, como lambda: SmallCNN()")
+    check_callable(transform, "transform", "una función que da la transformación: transform(aumento) → BatchTransform")
     num_classes = len(new_train.classes)
     backbone.eval()  # las estadísticas de BatchNorm del tronco no se mueven al extraer
     image_test_loader = make_loader(new_test.with_transform(transform(False)), 1000)

@@ -255,9 +255,22 @@ def check_optimizer(optimizer: object) -> torch.optim.Optimizer:
     return optimizer
 
 
+def check_optimizer_for(optimizer: torch.optim.Optimizer, model: nn.Module) -> None:
+    """Exige que el optimizador actualice los parámetros de ``model``: si no, entrenar no cambiaría la red."""
+    own = {id(parameter) for parameter in model.parameters()}
+    optimized = [p for group in optimizer.param_groups for p in group["params"]]
+    if own and not any(id(parameter) in own for parameter in optimized):
+        raise ValueError(
+            f"El optimizador no contiene ningún parámetro de esta red ({type(model).__name__}): entrenarla no la "
+            "cambiaría. ¿Lo creaste con los parámetros de otra red? Créalo con los de esta: "
+            "torch.optim.SGD(modelo.parameters(), lr=...)."
+        )
+
+
 def check_loader(loader: object, task: str) -> None:
     """Exige un cargador de lotes (como el de ``make_loader``) con al menos un lote."""
-    if isinstance(loader, torch.Tensor) or not isinstance(loader, Iterable) or not hasattr(loader, "__len__"):
+    not_a_loader = isinstance(loader, torch.Tensor | str | bytes) or not isinstance(loader, Iterable)
+    if not_a_loader or not hasattr(loader, "__len__"):
         raise TypeError(
             f"Se esperaba un cargador de lotes (imágenes, etiquetas) para el conjunto de {task}, como el de "
             f"make_loader, pero llegó {_kind(loader)}."
@@ -266,10 +279,31 @@ def check_loader(loader: object, task: str) -> None:
         raise ValueError(f"El conjunto de {task} está vacío: no hay ningún lote con el que trabajar.")
 
 
+def check_callable(value: object, name: str, example: str) -> None:
+    """Exige una función (algo que se pueda llamar), como ``example``; una red ya creada no vale como constructor."""
+    if isinstance(value, nn.Module) and "crea" in example:
+        raise TypeError(
+            f"{name} debe ser una función que crea la red (como {example}), pero llegó una red ya creada "
+            f"({type(value).__name__}): pasa la función, sin paréntesis, o lambda: {type(value).__name__}()."
+        )
+    if not callable(value):
+        raise TypeError(f"{name} debe ser una función, como {example}, pero llegó {_kind(value)} ({value!r:.40}).")
+
+
+def check_seed(value: object, name: str = "seed") -> int:
+    """Exige una semilla: un entero de 0 a 2³² − 1 (lo que admiten PyTorch y NumPy)."""
+    value = check_integer(value, name)
+    if not 0 <= value < 2**32:
+        raise ValueError(f"{name} debe ser un entero de 0 a 4 294 967 295 (2³² − 1), pero vale {format_number(value)}.")
+    return value
+
+
 def check_path(value: object, name: str = "path") -> Path:
     """Exige una ruta de archivo: un ``str`` o un ``pathlib.Path``."""
     if not isinstance(value, (str, PurePath)):
         raise TypeError(f"{name} debe ser una ruta (str o pathlib.Path), pero llegó {_kind(value)}.")
+    if isinstance(value, str) and not value.strip():
+        raise ValueError(f"{name} debe ser una ruta, pero llegó un texto vacío.")
     return Path(value)
 
 

@@ -12,15 +12,24 @@ from matplotlib.figure import Figure
 from course_utils.data import CLASSES_ES
 from course_utils.formatting import format_number, format_percent
 from course_utils.plots import decimal_comma_ticks, to_displayable
-from course_utils.validation import check_images, check_integer, check_labels, check_probabilities, check_tensor
+from course_utils.validation import (
+    check_count,
+    check_images,
+    check_integer,
+    check_labels,
+    check_probabilities,
+    check_tensor,
+)
 
 IMAGE_SHAPE = (3, 32, 32)
 
 
 def _check_shape(shape: tuple[int, ...]) -> None:
     """Comprueba que la forma sea (C, H, W) con tamaños positivos."""
-    if not isinstance(shape, (tuple, list)) or len(shape) != 3 or any(int(size) < 1 for size in shape):
-        raise ValueError(f"Se esperaba una forma (C, H, W) con tamaños positivos, pero llegó {shape}.")
+    if not isinstance(shape, (tuple, list)) or len(shape) != 3:
+        raise ValueError(f"Se esperaba una forma (C, H, W) con tamaños positivos, pero llegó {shape!r}.")
+    for size in shape:
+        check_count(size, "Cada tamaño de la forma (C, H, W)")
 
 
 def flat_index(c: int, h: int, w: int, shape: tuple[int, int, int] = IMAGE_SHAPE) -> int:

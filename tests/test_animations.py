@@ -74,9 +74,17 @@ def test_convolution_gif_frames_follow_size(tmp_path):
 
 
 def test_convolution_gif_rejects_a_too_small_image(tmp_path):
-    with pytest.raises(ValueError, match=r"al menos 3×3 .*size=2"):
+    with pytest.raises(ValueError, match=r"entre 3×3 .*size=2"):
         convolution_gif(tmp_path / "c.gif", size=2)
     assert not (tmp_path / "c.gif").exists()
+
+
+@pytest.mark.parametrize("make", [flatten_matrix_gif, convolution_gif])
+def test_a_gif_too_big_to_draw_in_minutes_is_refused_before_drawing(tmp_path, make):
+    """El tiempo crece como size⁴: con size=60 serían horas (issue 27). Se rechaza antes de empezar."""
+    with pytest.raises(ValueError, match="y 8×8 .*tardaría horas.*size=60"):
+        make(tmp_path / "g.gif", size=60)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_gif_is_not_overwritten_without_the_flag(tmp_path):

@@ -1338,3 +1338,15 @@ def test_unflat_accepts_a_tensor_or_array_with_the_three_numbers():
         assert feedback.correct, (wrapped, feedback.message)
     feedback = UnflatPosition().evaluate(_run(as_tensor.format("torch.tensor([c, h, w]).float()"), "de_vuelta"))
     assert not feedback.correct and "se esperaban tres enteros" in feedback.message
+
+
+def test_valid_answers_written_another_way_are_accepted_and_huge_numbers_are_just_wrong():
+    """Sondas hostiles (issue 27): un array de nombres o un tensor con la forma valen; 10**400 es un error."""
+    indices = exercise_logits().argmax(dim=1).numpy()
+    assert ex.LogitsToNames().evaluate(np.array(CLASSES_ES)[indices]).correct
+    expected = ex.ConvOutputShape.expected
+    assert ex.ConvOutputShape().evaluate(torch.tensor(expected)).correct
+    assert ex.ConvOutputShape().evaluate(np.array(expected)).correct
+    for exercise in (ex.ParameterCount(), ex.Accuracy()):
+        feedback = exercise.evaluate(10**400)
+        assert feedback.status == "incorrecto" and "más de 10^399" in feedback.message, feedback.message

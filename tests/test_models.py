@@ -345,5 +345,9 @@ def test_small_cnn_shapes_and_bad_widths():
     model = SmallCNN()
     assert model(torch.zeros(2, 3, 32, 32)).shape == (2, 10)
     assert model.stage3(model.stage2(model.stage1(model.stem(torch.zeros(1, 3, 32, 32))))).shape[-2:] == (4, 4)
-    with pytest.raises(ValueError, match="widths debe ser 4 números de canales positivos"):
+    with pytest.raises(ValueError, match="Cada número de canales de widths debe ser al menos 1, pero vale 0"):
         SmallCNN((32, 64, 0, 128))
+    with pytest.raises(ValueError, match="widths debe ser 4 números de canales positivos"):
+        SmallCNN((32, 64, 128))
+    with pytest.raises(TypeError, match="num_classes debe ser un número entero, pero llegó str"):
+        SmallCNN(num_classes="10")

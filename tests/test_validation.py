@@ -26,6 +26,7 @@ from course_utils.plots import (  # noqa: E402
     show_images,
     show_mistakes,
     show_probabilities,
+    show_transfer_study,
     to_displayable,
 )
 from course_utils.training import (  # noqa: E402
@@ -42,6 +43,7 @@ from course_utils.training import (  # noqa: E402
     save_checkpoint,
     seconds_per_step,
     train_head,
+    transfer_study,
 )
 from course_utils.widgets import describe_mapping, flat_index, prediction_browser, unflat_index  # noqa: E402
 
@@ -343,10 +345,10 @@ def test_small_cnn_still_accepts_channels_first_batches():
         # animaciones
         (lambda: flatten_matrix_gif(3, 4), TypeError, "path debe ser una ruta .* pero llegó int"),
         (lambda: flatten_matrix_gif("x.gif", 4.0), TypeError, "size debe ser un número entero, pero llegó float"),
-        (lambda: flatten_matrix_gif("x.gif", 1), ValueError, "al menos 2×2 elementos, pero size=1"),
+        (lambda: flatten_matrix_gif("x.gif", 1), ValueError, "entre 2×2 y 8×8 .*, pero size=1"),
         (lambda: convolution_gif("x.gif", fps="2"), TypeError, "fps debe ser un número entero, pero llegó str"),
         (lambda: convolution_gif("x.gif", fps=0), ValueError, "fps debe ser al menos 1, pero vale 0"),
-        (lambda: convolution_gif("x.gif", size=2), ValueError, "al menos 3×3 .* size=2"),
+        (lambda: convolution_gif("x.gif", size=2), ValueError, "entre 3×3 .* size=2"),
         (lambda: convolve2d_valid("imagen", [[1]]), TypeError, "en image una lista no vacía .* llegó str"),
         (lambda: convolve2d_valid([[1, "a"]], [[1]]), TypeError, r"image debe contener solo números, .* str \('a'\)"),
         (lambda: convolve2d_valid([[1, 2], [3]], [[1]]), ValueError, r"image debe ser rectangular.*\[1, 2\]"),
@@ -430,8 +432,9 @@ def test_public_functions_refuse_a_string_as_a_bool(tmp_path):
     assert not (tmp_path / "m.pth").exists()
     images, labels = make_synthetic("test", 8)
     loader = make_loader(TensorDataset(images.float() / 255, labels), batch_size=4)
+    model = SmallCNN()
     with pytest.raises(TypeError, match="progress debe ser True o False"):
-        fit(SmallCNN(), loader, loader, torch.optim.SGD(SmallCNN().parameters(), lr=0.1), 1, progress="no")
+        fit(model, loader, loader, torch.optim.SGD(model.parameters(), lr=0.1), 1, progress="no")
 
 
 @pytest.mark.parametrize("bad", [float("nan"), float("inf")])
@@ -484,3 +487,83 @@ def test_numpy_integers_are_accepted_where_an_int_is():
     dataset = CIFAR10Tensor(*make_synthetic("test", 20), "sintético", "test")
     assert len(dataset.subset(np.int64(10))) == 10
     assert len(make_loader(dataset, batch_size=np.int32(5))) == 4
+
+
+def _wrong_optimizer_fit():
+    model, other = SmallCNN(), SmallCNN()
+    loader = make_loader(TensorDataset(torch.rand(4, 3, 32, 32), torch.zeros(4, dtype=torch.long)), batch_size=4)
+    fit(model, loader, loader, torch.optim.SGD(other.parameters(), lr=0.1), 1, progress=False)
+
+
+def _tiny_budget():
+    model = SmallCNN()
+    loader = make_loader(TensorDataset(torch.rand(4, 3, 32, 32), torch.zeros(4, dtype=torch.long)), batch_size=4)
+    fit_for_seconds(model, loader, loader, torch.optim.SGD(model.parameters(), lr=0.1), 1e-6, verbose=False)
+
+
+def _synthetic_dataset():
+    from course_utils.data import CIFAR10Tensor, make_synthetic
+
+    return CIFAR10Tensor(*make_synthetic("test", 20), "sintético", "test")
+
+
+def _batch_transform(*args, **kwargs):
+    from course_utils.data import BatchTransform
+
+    return BatchTransform(*args, **kwargs)
+
+
+def _load_checkpoint_with_a_list():
+    import tempfile
+    from pathlib import Path
+
+    from course_utils.models import MLP
+
+    state = MLP(hidden_sizes=(4,)).state_dict()
+    state["layers.0.bias"] = [0.0] * 4
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "lista.pt"
+        torch.save(state, path)
+        load_checkpoint(MLP(hidden_sizes=(4,)), path)
+
+
+def _with_nan():
+    images = torch.rand(2, 3, 8, 8)
+    images[0, 0, 0, 0] = float("nan")
+    return images
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "message"),
+    [
+        (_wrong_optimizer_fit, ValueError, "El optimizador no contiene ningún parámetro de esta red"),
+        (_tiny_budget, ValueError, "se ha ido entero en medir un lote"),
+        (lambda: save_checkpoint(nn.Linear(2, 2), 123), TypeError, "path debe ser una ruta"),
+        (lambda: load_checkpoint(nn.Linear(2, 2), 123), TypeError, "path debe ser una ruta"),
+        (lambda: load_checkpoint(nn.Linear(2, 2), "x.pt", map_location=123), TypeError, "map_location debe ser"),
+        (lambda: make_loader(torch.rand(4, 3, 8, 8)), TypeError, "pero llegó Tensor"),
+        (lambda: make_loader(_synthetic_dataset(), shuffle=True, seed="x"), TypeError, "seed debe ser un número"),
+        (lambda: _synthetic_dataset().subset(5, seed=2**40), ValueError, "seed debe ser un entero de 0 a 4 294"),
+        (lambda: _synthetic_dataset().select_classes([1.5]), TypeError, "Cada etiqueta de select_classes"),
+        (lambda: _synthetic_dataset().select_classes(3), TypeError, "lista de etiquetas .* pero llegó int"),
+        (lambda: _batch_transform(std=(0, 0, 0)), ValueError, "std debe tener 3 números positivos"),
+        (lambda: _batch_transform(mean=(0.5,)), ValueError, "mean debe tener 3 números"),
+        (lambda: _batch_transform(crop_padding=10**12), ValueError, "crop_padding debe ir de 0 a 64"),
+        (lambda: _batch_transform()(torch.rand(32, 32, 3)), ValueError, r"la forma \(32, 32, 3\).*permute\(2, 0, 1\)"),
+        (lambda: _batch_transform()(torch.rand(2, 3, 8, 8) * 255), ValueError, "parecen de 0 a 255"),
+        (lambda: _batch_transform()(_with_nan()), ValueError, "no finitos"),
+        (lambda: train_head(torch.rand(4, 8), torch.zeros(4, dtype=torch.long), [], 2, seed="a"), TypeError, "seed"),
+        (lambda: show_confusion_matrix(torch.full((10, 10), float("nan"))), ValueError, "no finitos"),
+        (lambda: show_gif("Convolucion.gif", alt=None), TypeError, "alt debe ser un texto"),
+        (lambda: SmallCNN(widths="abcd"), TypeError, "widths debe ser una tupla"),
+        (lambda: show_probabilities(torch.full((10,), 0.5)), ValueError, "deben sumar 1, pero suman 5,00"),
+        (lambda: show_transfer_study({"cabeza": [0.5, 0.6]}), ValueError, r"results\['cabeza'\] debe ser"),
+        (lambda: evaluate(SmallCNN(), [torch.rand(2, 3, 32, 32)]), TypeError, "debe ser un par .* llegó Tensor"),
+        (lambda: _load_checkpoint_with_a_list(), ValueError, "no son todos tensores: layers.0.bias es list"),
+        (lambda: transfer_study(SmallCNN(), SmallCNN(), None, None, None, (5,), (0,)), TypeError, "ya creada"),
+    ],
+)
+def test_round_two_arguments_get_spanish_errors(call, error, message):
+    """Los POOR de la segunda ronda de sondas hostiles (issue 27): cada uno, un error en español que lo dice."""
+    with pytest.raises(error, match=message):
+        call()

@@ -108,5 +108,5 @@ def test_flat_index_accepts_sizes_of_one_and_rejects_zero():
 
     assert flat_index(0, 2, 3, (1, 28, 28)) == 2 * 28 + 3
     assert flat_index(0, 0, 4, (1, 1, 5)) == 4
-    with pytest.raises(ValueError, match="tamaños positivos"):
+    with pytest.raises(ValueError, match=r"Cada tamaño de la forma \(C, H, W\) debe ser al menos 1, pero vale 0"):
         flat_index(0, 0, 0, (0, 28, 28))

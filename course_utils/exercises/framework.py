@@ -304,7 +304,10 @@ def _close(answer: Any, expected: float, tol: float) -> bool:
     daría por buena.
     """
     number = _number(answer)
-    return math.isfinite(number - expected) and abs(number - expected) <= tol
+    try:
+        return math.isfinite(number - expected) and abs(number - expected) <= tol
+    except OverflowError:  # un entero de cientos de cifras no cabe en un float: lejísimos de lo esperado
+        return False
 
 
 def _format(value: Any) -> str:

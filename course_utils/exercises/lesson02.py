@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -134,6 +135,8 @@ class LogitsToNames(Exercise):
         expected = [CLASSES_ES[i] for i in logits.argmax(1).tolist()]
         if isinstance(answer, torch.Tensor):
             raise WrongAnswer("es un tensor de índices: convierte cada índice en su nombre con CLASSES_ES.")
+        if isinstance(answer, np.ndarray) and answer.ndim == 1 and answer.dtype.kind == "U":
+            answer = answer.tolist()  # np.array(CLASSES_ES)[indices]: los mismos nombres, en un array de NumPy
         if not isinstance(answer, list | tuple):
             raise WrongAnswer(
                 f"se esperaba una lista de nombres, como ['gato', 'barco', …], pero es de tipo {type(answer).__name__}."

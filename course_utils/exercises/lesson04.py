@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -23,7 +24,9 @@ class ConvOutputShape(Exercise):
     expected = (8, 16, 15, 15)
 
     def verify(self, answer: tuple[int, ...]) -> None:
-        if isinstance(answer, torch.Tensor):
+        if isinstance(answer, torch.Tensor | np.ndarray) and answer.ndim == 1 and len(answer) == 4:
+            answer = answer.tolist()  # torch.tensor([8, 16, 15, 15]): los cuatro números de la forma
+        elif isinstance(answer, torch.Tensor):
             raise WrongAnswer("es un tensor: se esperaba su forma, una tupla de enteros como (8, 3, 32, 32).")
         if not isinstance(answer, tuple | list):
             raise WrongAnswer(f"se esperaba una tupla de enteros, como (8, 3, 32, 32), pero es {answer!r}.")

@@ -38,6 +38,8 @@ class ReplaceHead(Exercise):
                 f"has sustituido todo `classifier` por {type(answer.classifier).__name__}: cambia solo su última "
                 "capa, `classifier[3]`, y deja las anteriores como estaban."
             )
+        if len(answer.classifier) == 0:
+            raise WrongAnswer("`classifier` está vacío: cambia solo su última capa, `classifier[3]`, y deja las demás.")
         last = answer.classifier[-1]
         if not isinstance(last, nn.Linear):
             raise WrongAnswer(f"la última capa de classifier es {type(last).__name__}, no una nn.Linear.")
