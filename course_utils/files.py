@@ -92,6 +92,8 @@ def atomic_write(path: str | Path, write: Callable[[Path], object], overwrite: b
         target.parent.mkdir(parents=True, exist_ok=True)
         temporary = _temporary_sibling(target)
     except OSError as error:
+        if isinstance(error, FileExistsError):  # mkdir: una de las carpetas de la ruta es en realidad un archivo
+            error = NotADirectoryError(errno.ENOTDIR, str(error))
         raise _write_error(path, error, existed) from None
     try:
         write(temporary)

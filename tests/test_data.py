@@ -136,7 +136,8 @@ _BAD_CONTENTS = {
         "int64 de forma \\(N,\\), pero son int64 de forma \\(30, 1\\)",
     ),
     "tamaño": (lambda p: p | {"source": "descarga"}, "30 imágenes y la partición de entrenamiento debe tener 50 000"),
-    "origen": (lambda p: p | {"source": "sintético"}, "no es una fuente del curso"),
+    "origen": (lambda p: p | {"source": "sintético"}, "su origen \\('sintético'\\) no es una fuente del curso"),
+    "origen-no-texto": (lambda p: p | {"source": 5}, "su origen \\(int\\) no es una fuente del curso"),
     "no-diccionario": (lambda p: [p["images"], p["labels"]], "list en vez de un diccionario"),
 }
 
@@ -643,3 +644,14 @@ def test_an_unreadable_data_folder_is_named_when_falling_back_to_synthetic(tmp_p
     monkeypatch.setattr(data.os, "access", lambda path, mode: Path(path) != folder)  # root lo lee todo
     load_cifar10("test", data_dir=folder, offline=True)
     assert f"La carpeta de datos, {folder}, no se puede leer (no hay permiso)" in capsys.readouterr().out
+
+
+def test_the_size_check_of_each_source_on_its_own():
+    """Un ImageFolder puede tener de 1 imagen a la partición entera; las demás fuentes, exactamente la partición."""
+    assert data._size_problem(50_000, "train", "imagefolder") is None
+    assert data._size_problem(1, "test", "imagefolder") is None
+    assert "hasta 10 000" in data._size_problem(0, "test", "imagefolder")
+    assert "hasta 10 000" in data._size_problem(10_001, "test", "imagefolder")
+    assert data._size_problem(10_000, "test", "torchvision") is None
+    problem = data._size_problem(9_999, "test", "torchvision")
+    assert problem.startswith("tiene 9999 imágenes y la partición de prueba debe tener 10 000"), problem

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import errno
 import hashlib
+import re
 
 import pytest
 
@@ -154,3 +155,40 @@ def test_overwrite_must_be_a_bool(tmp_path):
     with pytest.raises(TypeError, match="overwrite debe ser True o False, pero llegó str \\('no'\\)"):
         atomic_write(path, lambda temporary: temporary.write_bytes(b"x"), overwrite="no")
     assert path.read_bytes() == b"suyo"
+
+
+def test_a_folder_several_levels_deep_is_created(tmp_path):
+    path = tmp_path / "a" / "b" / "c" / "pesos.pth"
+    assert atomic_write(path, lambda temporary: temporary.write_bytes(b"x")).read_bytes() == b"x"
+
+
+def test_a_path_through_a_file_is_explained_with_the_learners_path(tmp_path):
+    (tmp_path / "notas.txt").write_text("mías")
+    path = tmp_path / "notas.txt" / "pesos.pth"
+    with pytest.raises(
+        OSError, match=f"No se ha podido guardar {re.escape(str(path))}: una parte de la ruta es un archivo"
+    ):
+        atomic_write(path, lambda temporary: temporary.write_bytes(b"x"))
+    assert (tmp_path / "notas.txt").read_text() == "mías"
+
+
+def test_an_error_without_errno_never_names_the_temporary(tmp_path):
+    path = tmp_path / "modelo.pth"
+
+    def write(temporary):
+        raise OSError(f"no pude escribir {temporary}")
+
+    with pytest.raises(OSError) as caught:
+        atomic_write(path, write)
+    assert str(path) in str(caught.value) and ".tmp" not in str(caught.value), str(caught.value)
+
+
+def test_a_temporary_name_already_taken_is_never_reused(tmp_path, monkeypatch):
+    from course_utils import files
+
+    names = iter(["aaaaaaaa", "aaaaaaaa", "bbbbbbbb"])
+    monkeypatch.setattr(files.secrets, "token_hex", lambda n: next(names))
+    taken = tmp_path / ".pesos.aaaaaaaa.tmp.pth"
+    taken.write_bytes(b"de otro")
+    assert atomic_write(tmp_path / "pesos.pth", lambda temporary: temporary.write_bytes(b"x")).read_bytes() == b"x"
+    assert taken.read_bytes() == b"de otro"

@@ -166,6 +166,8 @@ def test_a_bad_cached_file_is_set_aside_named_and_never_run(hub, monkeypatch, ki
         assert find_or_download_resnet18_weights(offline=True) is False
     message = " ".join(str(w.message) for w in caught)
     assert str(hub) in message and f"{hub.name}.dañado" in message and "apartado" in message
+    if kind == "vacío":  # la primera barrera, antes que la suma: el motivo es que está vacío
+        assert "está vacío (0 bytes)" in message, message
     assert not (hub.parent / _PLANTED_MARKER).exists(), "¡se ejecutó el código plantado!"
     assert not hub.exists()
     assert (hub.parent / f"{hub.name}.dañado").read_bytes() == original
