@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -29,7 +30,10 @@ def main(patterns: list[str]) -> int:
         lock = ROOT / "requirements" / "lock.txt"
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "-c", str(lock), MUTMUT], check=True)
     mutmut = [sys.executable, "-m", "mutmut"]
-    subprocess.run([*mutmut, "run", "--max-children", "2", *patterns], cwd=ROOT, check=False)
+    # mutmut ejecuta cada mutante en un proceso hijo (fork) de uno que ya usó PyTorch: con varios hilos, el hijo
+    # se queda bloqueado y todo acaba en «timeout». Con un hilo por proceso, no.
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "COURSE_THREADS": "1"}
+    subprocess.run([*mutmut, "run", "--max-children", "2", *patterns], cwd=ROOT, check=False, env=env)
     subprocess.run([*mutmut, "export-cicd-stats"], cwd=ROOT, check=True)
     stats = json.loads((ROOT / "mutants" / "mutmut-cicd-stats.json").read_text(encoding="utf-8"))
     killed, survived = stats.get("killed", 0), stats.get("survived", 0)

@@ -109,6 +109,7 @@ def test_a_failed_write_is_explained_in_spanish_with_the_learners_file(tmp_path,
         atomic_write(path, _fail_with(error), overwrite=True)
     message = str(caught.value)
     assert message.startswith(f"No se ha podido guardar {path}: {reason}"), message
+    assert type(caught.value) is (type(error) if isinstance(error, OSError) else OSError), "la misma clase de error"
     assert "El archivo que ya había sigue como estaba." in message
     assert ".tmp" not in message and caught.value.__suppress_context__, "nunca se nombra el temporal oculto"
     assert path.read_bytes() == b"anterior" and [p.name for p in tmp_path.iterdir()] == ["modelo.pth"]
@@ -181,6 +182,7 @@ def test_an_error_without_errno_never_names_the_temporary(tmp_path):
     with pytest.raises(OSError) as caught:
         atomic_write(path, write)
     assert str(path) in str(caught.value) and ".tmp" not in str(caught.value), str(caught.value)
+    assert "ya había" not in str(caught.value), "no había archivo anterior: no se dice que sigue como estaba"
 
 
 def test_a_temporary_name_already_taken_is_never_reused(tmp_path, monkeypatch):
@@ -192,3 +194,11 @@ def test_a_temporary_name_already_taken_is_never_reused(tmp_path, monkeypatch):
     taken.write_bytes(b"de otro")
     assert atomic_write(tmp_path / "pesos.pth", lambda temporary: temporary.write_bytes(b"x")).read_bytes() == b"x"
     assert taken.read_bytes() == b"de otro"
+
+
+def test_a_name_too_long_for_any_file_system_is_explained_before_writing(tmp_path):
+    path = tmp_path / ("n" * 300 + ".pth")
+    calls = []
+    with pytest.raises(OSError, match="No se ha podido guardar .*: el nombre del archivo es demasiado largo") as caught:
+        atomic_write(path, calls.append)
+    assert calls == [] and "ya había" not in str(caught.value) and list(tmp_path.iterdir()) == []
