@@ -13,7 +13,6 @@ Orden de búsqueda de ``load_cifar10``:
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import urllib.error
 import warnings
@@ -189,15 +188,20 @@ class BatchTransform:
         crop_padding = check_integer(crop_padding, "crop_padding")
         if not 0 <= crop_padding <= 64:
             raise ValueError(f"crop_padding debe ir de 0 a 64 píxeles (con CIFAR-10, 4), pero vale {crop_padding}.")
+        channels = []
         for values, name in ((mean, "mean"), (std, "std")):
-            if isinstance(values, str) or not isinstance(values, Sequence) or len(values) != 3:
+            try:
+                tensor = torch.as_tensor(values, dtype=torch.float32).reshape(-1)
+            except (TypeError, ValueError, RuntimeError):
+                tensor = torch.empty(0)
+            if isinstance(values, str) or tensor.numel() != 3 or not torch.isfinite(tensor).all():
                 raise ValueError(f"{name} debe tener 3 números, uno por canal (R, G, B), pero llegó {values!r}.")
-        if any(not (isinstance(v, int | float) and math.isfinite(v) and v > 0) for v in std):
+            channels.append(tensor.view(1, 3, 1, 1))
+        if (channels[1] <= 0).any():
             raise ValueError(f"std debe tener 3 números positivos (se divide entre ellos), pero llegó {std!r}.")
         seed = check_seed(seed)
         self.flip, self.crop_padding = check_flag(flip, "flip"), crop_padding
-        self.mean = torch.tensor(mean, dtype=torch.float32).view(1, 3, 1, 1)
-        self.std = torch.tensor(std, dtype=torch.float32).view(1, 3, 1, 1)
+        self.mean, self.std = channels
         self.generator = torch.Generator().manual_seed(seed)
 
     def __repr__(self) -> str:
