@@ -35,7 +35,7 @@ test: install
 # sentido comprobar en esa ejecución: todas las celdas ejecutadas, en orden y sin errores imprevistos, y la prosa
 # que dice lo que muestran las salidas nuevas (las lecciones que entrenan con un presupuesto de tiempo no dan
 # dos veces lo mismo: make test no compara esas celdas). DATOS: la carpeta cifar10-jpg (si no, COURSE_DATA o
-# ../shared/data); LECCIONES: prefijos, p. ej. "03 04".
+# ../shared/data); LECCIONES: prefijos, p. ej. "04 05".
 DATOS ?=
 LECCIONES ?=
 completo: install

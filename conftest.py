@@ -117,7 +117,7 @@ def pytest_collection_modifyitems(session, config, items):
 # pasa --no-rerun-cells.
 #
 # Excepción: una celda con la etiqueta «curso-una-vez» se ejecuta una sola vez. Es solo para las celdas más caras
-# del curso (las cuatro que entrenan una ResNet18 en la lección 06: ajuste fino, desde cero, preentrenamiento y
+# del curso (las cuatro que entrenan una ResNet18 en la lección 07: ajuste fino, desde cero, preentrenamiento y
 # estudio de transferencia, que repetidas eran la tercera parte de make test), y solo si fijan su semilla y
 # construyen de nuevo la red que entrenan; tests/test_rerun.py comprueba que no haya más de ONCE_ONLY_LIMIT y que
 # cumplan eso.

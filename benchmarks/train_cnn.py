@@ -1,4 +1,4 @@
-"""La red convolucional de la lección 04 frente a la MLP de la lección 03, con el mismo presupuesto de tiempo.
+"""La red convolucional de la lección 05 frente a la MLP de la lección 04, con el mismo presupuesto de tiempo.
 
 Las dos se entrenan en CIFAR-10 completo (copia JPEG) durante ``--budget`` segundos (300 por defecto), en
 float32 (sin bfloat16, para que valga en cualquier CPU), una detrás de otra en la misma ejecución. Cada receta
@@ -7,7 +7,7 @@ mide primero cuánto tarda un lote en esta máquina y ajusta su OneCycleLR a los
 
 - CNN: ``SmallCNN`` en formato channels_last, SGD con Nesterov y OneCycleLR, recorte aleatorio y volteo, y en
   prueba la media de la imagen y su reflejo (volteo en prueba).
-- MLP: la receta de la lección 03 (AdamW, weight decay, OneCycleLR, suavizado de etiquetas, volteo).
+- MLP: la receta de la lección 04 (AdamW, weight decay, OneCycleLR, suavizado de etiquetas, volteo).
 
 Uso: ``python benchmarks/train_cnn.py [RAÍZ_IMAGEFOLDER] [--budget S]``. La última línea es un objeto JSON.
 """
@@ -26,7 +26,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data_loading import linked_data_dir  # noqa: E402
-from train_mlp import BATCH_SIZE as MLP_BATCH_SIZE  # noqa: E402  (la receta de la lección 03 vive allí)
+from train_mlp import BATCH_SIZE as MLP_BATCH_SIZE  # noqa: E402  (la receta de la lección 04 vive allí)
 from train_mlp import LABEL_SMOOTHING as MLP_LABEL_SMOOTHING  # noqa: E402
 from train_mlp import LEARNING_RATE as MLP_LEARNING_RATE  # noqa: E402
 from train_mlp import WEIGHT_DECAY as MLP_WEIGHT_DECAY  # noqa: E402
@@ -35,7 +35,7 @@ from course_utils import data  # noqa: E402
 from course_utils.models import MLP, SmallCNN, count_parameters  # noqa: E402
 from course_utils.training import fit_for_seconds  # noqa: E402
 
-# La receta de la CNN: los mismos números que la lección 04 (una prueba lo comprueba).
+# La receta de la CNN: los mismos números que la lección 05 (una prueba lo comprueba).
 CNN_WIDTHS = (16, 32, 64, 128)
 CNN_BATCH_SIZE = 512
 CNN_LEARNING_RATE = 0.2
@@ -76,7 +76,7 @@ def train_for(model: nn.Module, loader, test_loader, optimizer, budget: float, l
 
 def train_cnn(train, test_loader, budget: float, widths=CNN_WIDTHS, batch_size=CNN_BATCH_SIZE,
               learning_rate=CNN_LEARNING_RATE) -> dict:
-    """Entrena la CNN de la lección 04 durante ``budget`` segundos y devuelve sus cifras."""
+    """Entrena la CNN de la lección 05 durante ``budget`` segundos y devuelve sus cifras."""
     torch.manual_seed(0)
     model = SmallCNN(widths).to(memory_format=torch.channels_last)
     augment = data.BatchTransform(flip=True, crop_padding=CNN_CROP_PADDING)
@@ -89,7 +89,7 @@ def train_cnn(train, test_loader, budget: float, widths=CNN_WIDTHS, batch_size=C
 
 
 def train_mlp(train, test_loader, budget: float) -> dict:
-    """Entrena la MLP con la receta de la lección 03 durante ``budget`` segundos y devuelve sus cifras."""
+    """Entrena la MLP con la receta de la lección 04 durante ``budget`` segundos y devuelve sus cifras."""
     torch.manual_seed(0)
     model = MLP()
     loader = data.make_loader(train.with_transform(data.BatchTransform(flip=True)), batch_size=MLP_BATCH_SIZE,

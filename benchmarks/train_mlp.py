@@ -3,7 +3,7 @@
 (a) Receta de tutorial: ImageFolder con ToTensor + Normalize, DataLoader(batch_size=64, shuffle=True),
     SGD(lr=1e-3) y CrossEntropyLoss, durante 60 s de entrenamiento.
 (b) La misma con Adam(lr=1e-3).
-(c) La receta del curso (lección 03): lotes desde el tensor en memoria con volteo, AdamW con weight decay,
+(c) La receta del curso (lección 04): lotes desde el tensor en memoria con volteo, AdamW con weight decay,
     OneCycleLR y suavizado de etiquetas, con el plan ajustado al presupuesto en esta máquina
     (``fit_for_seconds``: mide un lote y calcula cuántos caben). En float32; con ``--bf16``, en bfloat16 donde
     el hardware lo acelera.
@@ -39,7 +39,7 @@ from course_utils.training import bf16_is_fast, evaluate, fit_for_seconds  # noq
 BUDGET_S = 60.0
 EVAL_EVERY_S = 2.0
 TARGET = 0.5
-# La receta del curso: los mismos números que la lección 03 (una prueba lo comprueba).
+# La receta del curso: los mismos números que la lección 04 (una prueba lo comprueba).
 BATCH_SIZE = 256
 LEARNING_RATE = 2e-3
 WEIGHT_DECAY = 0.5
@@ -101,7 +101,7 @@ def tutorial(root: Path, optimizer_name: str, test_loader, budget: float) -> tup
 
 
 def course(data_dir: Path, test_loader, budget: float, bf16: bool) -> dict:
-    """La receta de la lección 03 durante ``budget`` segundos; devuelve exactitud, segundos hasta el 50 % y épocas."""
+    """La receta de la lección 04 durante ``budget`` segundos; devuelve exactitud, segundos hasta el 50 % y épocas."""
     torch.manual_seed(0)
     train = data.load_cifar10("train", data_dir=data_dir, offline=True)
     train_loader = data.make_loader(

@@ -1,11 +1,11 @@
-"""ResNet18 en CIFAR-10 completo (copia JPEG) con 2 hilos de CPU: las cifras de la lección 06.
+"""ResNet18 en CIFAR-10 completo (copia JPEG) con 2 hilos de CPU: las cifras de la lección 07.
 
 1. Una época de entrenar la cabeza lineal sobre características ya calculadas, frente a una época que pasa
    cada lote por la red congelada antes de entrenar la cabeza (la proporción es la aceleración).
 2. El estudio de transferencia sin descargas: preentrenar ResNet18 en cinco clases (avión, automóvil, pájaro,
    gato, ciervo) y aprender las otras cinco con BUDGETS imágenes etiquetadas por clase y SEEDS semillas, con una
    cabeza sobre las características transferidas frente a la misma red entrenada desde cero con esas imágenes
-   (``course_utils.training.transfer_study``, lo mismo que la lección 06 en modo completo).
+   (``course_utils.training.transfer_study``, lo mismo que la lección 07 en modo completo).
 3. Entrenar ResNet18 desde cero a 32×32 con un presupuesto de 10 minutos (segundos por época y exactitud).
 
 Sin pesos de ImageNet (no se pueden descargar aquí): la red congelada del punto 1 tiene pesos aleatorios, lo
@@ -32,7 +32,7 @@ from data_loading import linked_data_dir  # noqa: E402
 from course_utils import data  # noqa: E402
 from course_utils.training import extract_features, fit, transfer_study  # noqa: E402
 
-# Los mismos números que la lección 06 (una prueba lo comprueba).
+# Los mismos números que la lección 07 (una prueba lo comprueba).
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
 PRETRAIN_CLASSES, NEW_CLASSES = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
 PRETRAIN_EPOCHS = 3
@@ -54,7 +54,7 @@ def resnet(num_classes: int) -> nn.Module:
 
 
 def train_resnet(model, train, test, epochs, budget_s=None):
-    """SGD con momento y OneCycleLR, el mismo esquema que la lección 06."""
+    """SGD con momento y OneCycleLR, el mismo esquema que la lección 07."""
     train_loader = data.make_loader(train.with_transform(transforms(True)), 256, shuffle=True)
     test_loader = data.make_loader(test.with_transform(transforms(False)), 1000)
     optimizer = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)

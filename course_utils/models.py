@@ -104,7 +104,7 @@ def conv_bn_relu(in_channels: int, out_channels: int) -> nn.Sequential:
 
 
 class SmallCNN(nn.Module):
-    """La red convolucional de la lección 04: tres etapas que reducen el tamaño a la mitad y doblan los canales.
+    """La red convolucional de la lección 05: tres etapas que reducen el tamaño a la mitad y doblan los canales.
 
     32×32 → ``conv`` → 16×16 (``pool``) → bloque residual → 8×8 → 4×4 → bloque residual → media global → ``fc``.
     """

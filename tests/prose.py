@@ -24,7 +24,7 @@ NUMBER = re.compile(r"(?<![\w])(\d{1,3}(?:[  ]\d{3})+|\d+)(?:[.,](\d+))?")
 MEASURED_ELSEWHERE = re.compile(r"[Mm]edid[oa]s? (?:con|en|por)\b|[Ll]o que medimos\b|`benchmarks/")
 # Cifras que la prosa cita y no son resultados del cuaderno: cuaderno → {cifra: motivo}.
 NOT_RESULTS: dict[str, dict[str, str]] = {
-    "03_entrenar_mlp_cifar10.ipynb": {"30 %": "la fracción de subida de OneCycleLR (pct_start por defecto)"},
+    "04_entrenar_mlp_cifar10.ipynb": {"30 %": "la fracción de subida de OneCycleLR (pct_start por defecto)"},
 }
 
 

@@ -3,7 +3,7 @@
 Arranca `make lab` (la primera orden del README) como un recién llegado, sobre una copia de los cuadernos, y los
 abre en Chromium sin pantalla. Las lecciones 00, 01 y 02 se ejecutan enteras desde el menú de JupyterLab, y se mira
 lo que se ve: celdas ejecutadas, errores, figuras, el explorador de la 01 respondiendo y la animación; el explorador
-de predicciones de la 03 se prueba en un cuaderno pequeño. De las lecciones 03 a 06, que nbval ya ejecuta hasta el
+de predicciones de la 04 se prueba en un cuaderno pequeño. De las lecciones 04 a 07, que nbval ya ejecuta hasta el
 final, se mira la página guardada: figuras, animación, ningún error y los ejercicios sin responder. Guarda una
 captura de cada cuaderno en ``capturas/``.
 
@@ -87,7 +87,7 @@ def served(tmp_path_factory):
     sources = ["print('antes del error')", "1 / 0", "print('después')", "print('al final')"]
     broken.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     nbformat.write(broken, folder / "roto.ipynb")
-    # El explorador de predicciones de la lección 03, con las mismas entradas que allí, sin entrenar una red antes.
+    # El explorador de predicciones de la lección 04, con las mismas entradas que allí, sin entrenar una red antes.
     browser_nb = nbformat.v4.new_notebook()
     browser_nb.metadata["kernelspec"] = broken.metadata["kernelspec"]
     browser_nb.cells = [nbformat.v4.new_code_cell(PREDICTION_BROWSER)]
@@ -227,8 +227,8 @@ def test_lesson_02_shows_only_the_expected_index_error(browser, served):
         screenshot(page, "02_red_neuronal_desde_cero")
 
 
-def test_prediction_browser_of_lesson_03_reacts(browser, served):
-    """El explorador de predicciones de la lección 03, con lo que le da la lección (imágenes, etiquetas y
+def test_prediction_browser_of_lesson_04_reacts(browser, served):
+    """El explorador de predicciones de la lección 04, con lo que le da la lección (imágenes, etiquetas y
     probabilidades) pero sin entrenar antes: lo que se prueba aquí es que responde al control en JupyterLab."""
     with run_all(browser, served, "navegador.ipynb") as page:
         assert every_cell_ran(page)
@@ -252,10 +252,10 @@ def test_prediction_browser_of_lesson_03_reacts(browser, served):
 @pytest.mark.parametrize(
     ("name", "figures", "gifs", "exercises"),
     [
-        ("03_entrenar_mlp_cifar10.ipynb", 4, 0, 3),
-        ("04_redes_convolucionales.ipynb", 3, 1, 3),
-        ("05_transfer_learning_resnet18.ipynb", 1, 0, 4),
-        ("06_entrenar_resnet18_cifar10.ipynb", 2, 0, 1),
+        ("04_entrenar_mlp_cifar10.ipynb", 4, 0, 3),
+        ("05_redes_convolucionales.ipynb", 3, 1, 3),
+        ("06_transfer_learning_resnet18.ipynb", 1, 0, 4),
+        ("07_entrenar_resnet18_cifar10.ipynb", 2, 0, 1),
     ],
 )
 def test_stored_lesson_reads_in_the_browser_with_its_figures(browser, served, name, figures, gifs, exercises):

@@ -47,10 +47,10 @@ from course_utils.exercises import (  # los nombres que importan los cuadernos
     exercise_single_output,
     lesson01,
     lesson02,
-    lesson03,
     lesson04,
     lesson05,
     lesson06,
+    lesson07,
 )
 
 ALL = [
@@ -130,7 +130,7 @@ def _outside_code(message: str) -> str:
 
 def test_every_name_the_notebooks_import_is_in_the_package():
     assert {kind.__module__ for kind in ALL} == {
-        f"course_utils.exercises.lesson{n}" for n in ("01", "02", "03", "04", "05", "06")
+        f"course_utils.exercises.lesson{n}" for n in ("01", "02", "04", "05", "06", "07")
     }
     assert set(ex.__all__) >= {kind.__name__ for kind in ALL} | {"exercise_batch", "Exercise", "Feedback"}
 
@@ -1026,7 +1026,7 @@ def test_a_checker_bug_in_a_real_exercise_does_not_blame_the_learner(monkeypatch
     feedback = BuildMLP().evaluate(_solve(BuildMLP()))
     assert feedback.status == "sin comprobar"
     assert f"{CHECKER_FAILURE} (RuntimeError: datos del ejercicio rotos): no es culpa tuya" in feedback.message
-    monkeypatch.setattr(ex.lesson03, "_close", lambda *args: {}["tolerancia"])
+    monkeypatch.setattr(ex.lesson04, "_close", lambda *args: {}["tolerancia"])
     feedback = InitialLoss().evaluate(math.log(10))
     assert feedback.message.startswith(f"{CHECKER_FAILURE} (KeyError: 'tolerancia'): no es culpa tuya")
 
@@ -1301,7 +1301,7 @@ def test_an_answer_that_passes_every_check_but_the_last_is_caught_by_the_last(ki
 def test_every_exercise_of_every_lesson_has_a_last_check_test():
     kinds = {
         value
-        for module in (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06)
+        for module in (lesson01, lesson02, lesson04, lesson05, lesson06, lesson07)
         for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, ex.Exercise) and value.__module__ == module.__name__
     }
@@ -1311,7 +1311,7 @@ def test_every_exercise_of_every_lesson_has_a_last_check_test():
 def test_the_readme_lists_every_lesson_s_exercises():
     """La tabla de ejercicios del README tiene una fila por lección, con tantos ejercicios como el módulo."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    for number, module in enumerate((lesson01, lesson02, lesson03, lesson04, lesson05, lesson06), start=1):
+    for number, module in enumerate((lesson01, lesson02, lesson04, lesson05, lesson06, lesson07), start=1):
         kinds = [
             value
             for value in vars(module).values()
@@ -1323,7 +1323,7 @@ def test_the_readme_lists_every_lesson_s_exercises():
 
 
 def test_feature_map_side_formula_matches_the_real_resnet18():
-    """La cuenta que corrige el ejercicio 4 de la lección 05, ⌈lado / 32⌉, es lo que da de verdad ResNet18."""
+    """La cuenta que corrige el ejercicio 4 de la lección 06, ⌈lado / 32⌉, es lo que da de verdad ResNet18."""
     exercise = FeatureMapSide()
     assert {1, 32, 33, 224} <= set(exercise.sides)
     assert [exercise.real_side(side) for side in exercise.sides] == [math.ceil(side / 32) for side in exercise.sides]

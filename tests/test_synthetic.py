@@ -1,7 +1,7 @@
 """El conjunto sintético (el que se usa sin CIFAR-10) debe enseñar lo mismo que las lecciones en modo rápido.
 
 Se comprueban órdenes de exactitud, con márgenes holgados, con las recetas del modo rápido de las lecciones
-03 y 06 en pequeño (menos imágenes y redes más estrechas, para que cada prueba tarde pocos segundos): que el MLP
+04 y 07 en pequeño (menos imágenes y redes más estrechas, para que cada prueba tarde pocos segundos): que el MLP
 aprenda pero no llegue al 100 %, que la softmax dentro del modelo se note y que la cabeza sobre un tronco
 preentrenado gane a la red desde cero.
 """
@@ -19,7 +19,7 @@ def _quick_split(split, size):
     return CIFAR10Tensor(*make_synthetic(split), "sintético", split).subset(size)
 
 
-def _lesson03_data():
+def _lesson04_data():
     train, test = _quick_split("train", 2000), _quick_split("test", 1000)
     test_loader = make_loader(test.with_transform(BatchTransform()), batch_size=1000)
     return train, test_loader
@@ -30,7 +30,7 @@ def _train_loader(train):
 
 
 def test_quick_mlp_learns_but_does_not_solve_the_synthetic_set():
-    train, test_loader = _lesson03_data()
+    train, test_loader = _lesson04_data()
     torch.manual_seed(0)
     model = MLP()
     history = fit(model, _train_loader(train), test_loader, torch.optim.Adam(model.parameters(), lr=1e-3), 1,
@@ -45,11 +45,11 @@ class _MLPWithSoftmax(MLP):
 
 
 def test_softmax_inside_the_model_visibly_hurts():
-    train, test_loader = _lesson03_data()
+    train, test_loader = _lesson04_data()
     accuracies = {}
     for name, model in [("con softmax", _MLPWithSoftmax()), ("logits", MLP())]:
         torch.manual_seed(0)
-        model.load_state_dict(MLP().state_dict())  # mismos pesos iniciales, como en la lección 03
+        model.load_state_dict(MLP().state_dict())  # mismos pesos iniciales, como en la lección 04
         optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
         model.train()
         for images, labels in _train_loader(train):  # una época, el modo rápido de la lección
@@ -62,7 +62,7 @@ def test_softmax_inside_the_model_visibly_hurts():
 
 
 def test_transferred_head_beats_training_from_scratch_with_few_images():
-    """La lección 06 en pequeño: una red preentrenada con las clases 0–4 frente a la misma red desde cero."""
+    """La lección 07 en pequeño: una red preentrenada con las clases 0–4 frente a la misma red desde cero."""
     widths = (8, 16, 32, 64)
     train, test = _quick_split("train", 2000), _quick_split("test", 500)
 

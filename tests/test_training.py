@@ -225,9 +225,9 @@ def _benchmark_and_lesson_code(benchmark: str, notebook: str):
     return module, "\n".join(cell.source for cell in nb.cells if cell.cell_type == "code")
 
 
-def test_lesson_03_trains_with_the_benchmarked_recipe():
-    """La receta de la lección 03 (su versión 4) es la que mide benchmarks/train_mlp.py."""
-    bench, source = _benchmark_and_lesson_code("train_mlp.py", "03_entrenar_mlp_cifar10.ipynb")
+def test_lesson_04_trains_with_the_benchmarked_recipe():
+    """La receta de la lección 04 (su versión 4) es la que mide benchmarks/train_mlp.py."""
+    bench, source = _benchmark_and_lesson_code("train_mlp.py", "04_entrenar_mlp_cifar10.ipynb")
     found = {
         "BUDGET_S": r"PRESUPUESTO_S = (\d+)",
         "LEARNING_RATE": r"AdamW\(modelo.parameters\(\), lr=([\d.e-]+),",
@@ -299,7 +299,7 @@ def test_transfer_study_compares_both_methods_for_every_budget_and_seed():
         assert all(0 <= acc <= 1 for v in per_budget.values() for acc in v)
     assert len(built) == 4, "una red nueva desde cero en cada prueba"
     assert not backbone.training and torch.equal(backbone[1].running_mean, statistics), "el tronco, en eval()"
-    # La primera prueba es la que hace a mano la lección 06: mismas imágenes, misma semilla, mismo resultado.
+    # La primera prueba es la que hace a mano la lección 07: mismas imágenes, misma semilla, mismo resultado.
     few = new_train.few_per_class(2, seed=0)
     features, few_labels = extract_features(backbone, make_loader(few.with_transform(transform(False)), 1000))
     test_images = make_loader(new_test.with_transform(transform(False)), 1000)
@@ -308,9 +308,9 @@ def test_transfer_study_compares_both_methods_for_every_budget_and_seed():
     assert results["cabeza transferida"][2][0] == train_head(features, few_labels, test_loader, 3, steps=5, seed=0)
 
 
-def test_lesson_06_uses_the_benchmarked_transfer_settings():
-    """Los ajustes del estudio de transferencia de la lección 06 (modo completo) son los del benchmark."""
-    bench, source = _benchmark_and_lesson_code("train_resnet18.py", "06_entrenar_resnet18_cifar10.ipynb")
+def test_lesson_07_uses_the_benchmarked_transfer_settings():
+    """Los ajustes del estudio de transferencia de la lección 07 (modo completo) son los del benchmark."""
+    bench, source = _benchmark_and_lesson_code("train_resnet18.py", "07_entrenar_resnet18_cifar10.ipynb")
     assert f"CLASES_PREENTRENAMIENTO, CLASES_NUEVAS = {bench.PRETRAIN_CLASSES}, {bench.NEW_CLASSES}" in source
     assert re.search(rf"EPOCAS_PREENTRENAMIENTO = \d+ if ajustes.quick else {bench.PRETRAIN_EPOCHS}\b", source)
     # la tasa y el lote del preentrenamiento: los del benchmark en modo completo (en modo rápido, otros)
@@ -448,11 +448,11 @@ def test_fit_stops_at_the_time_limit_even_mid_epoch(clock):
     assert len(history.test_acc) == 1, "la época a medias también se evalúa"
 
 
-def test_lesson_04_trains_with_the_benchmarked_recipe():
-    """La receta de la CNN de la lección 04 es la que mide benchmarks/train_cnn.py, con la misma red."""
+def test_lesson_05_trains_with_the_benchmarked_recipe():
+    """La receta de la CNN de la lección 05 es la que mide benchmarks/train_cnn.py, con la misma red."""
     from course_utils.models import SmallCNN
 
-    bench, source = _benchmark_and_lesson_code("train_cnn.py", "04_redes_convolucionales.ipynb")
+    bench, source = _benchmark_and_lesson_code("train_cnn.py", "05_redes_convolucionales.ipynb")
     for lesson_name, bench_name in [("TAMANO_LOTE", "CNN_BATCH_SIZE"), ("TASA_APRENDIZAJE", "CNN_LEARNING_RATE"),
                                     ("DECAIMIENTO_PESOS", "CNN_WEIGHT_DECAY"),
                                     ("SUAVIZADO_ETIQUETAS", "CNN_LABEL_SMOOTHING"),

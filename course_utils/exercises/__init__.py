@@ -26,10 +26,10 @@ from course_utils.exercises.lesson02 import (
     exercise_logits,
     exercise_single_output,
 )
-from course_utils.exercises.lesson03 import Accuracy, InitialLoss, TrainingStep, exercise_predictions
-from course_utils.exercises.lesson04 import ConvOutputShape, ConvParameterCount, WriteResidualBlock
-from course_utils.exercises.lesson05 import FeatureMapSide, FreezeBackbone, FrozenCount, ReplaceHead
-from course_utils.exercises.lesson06 import ExtractFeatures
+from course_utils.exercises.lesson04 import Accuracy, InitialLoss, TrainingStep, exercise_predictions
+from course_utils.exercises.lesson05 import ConvOutputShape, ConvParameterCount, WriteResidualBlock
+from course_utils.exercises.lesson06 import FeatureMapSide, FreezeBackbone, FrozenCount, ReplaceHead
+from course_utils.exercises.lesson07 import ExtractFeatures
 
 __all__ = [
     "Accuracy",

@@ -1,212 +1,164 @@
-"""Ejercicios de la lección 04 · Redes convolucionales."""
+"""Ejercicios de la lección 04 · Entrenar una MLP con CIFAR-10."""
 
 from __future__ import annotations
 
 import math
-from typing import Any
+from collections.abc import Callable
 
-import numpy as np
 import torch
 from torch import nn
 
-from course_utils.exercises.framework import Exercise, WrongAnswer, _learner_code, _not_finite, _number, _scalar
-from course_utils.formatting import format_number
+from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _close, _format, _number, _scalar
+from course_utils.formatting import format_number, format_percent
 
 
-class ConvOutputShape(Exercise):
-    title = "Ejercicio 1 · la forma de salida de una convolución"
-    variable = "forma_salida"
-    hint = (
-        "El lote (8) no cambia, y los canales pasan a ser los de salida de la capa (16). Para el alto y el ancho "
-        "usa la fórmula (H + 2·padding − kernel) // stride + 1."
-    )
-    solution = "forma_salida = (8, 16, (32 + 2 * 1 - 5) // 2 + 1, (32 + 2 * 1 - 5) // 2 + 1)  # (8, 16, 15, 15)"
-    expected = (8, 16, 15, 15)
+def exercise_predictions() -> tuple[torch.Tensor, torch.Tensor]:
+    """Logits (12, 10) y etiquetas (12,) fijos del ejercicio de exactitud."""
+    generator = torch.Generator().manual_seed(3)
+    return torch.randn(12, 10, generator=generator), torch.randint(0, 10, (12,), generator=generator)
 
-    def verify(self, answer: tuple[int, ...]) -> None:
-        if isinstance(answer, torch.Tensor | np.ndarray) and answer.ndim == 1 and len(answer) == 4:
-            answer = answer.tolist()  # torch.tensor([8, 16, 15, 15]): los cuatro números de la forma
-        elif isinstance(answer, torch.Tensor):
-            raise WrongAnswer("es un tensor: se esperaba su forma, una tupla de enteros como (8, 3, 32, 32).")
-        if not isinstance(answer, tuple | list):
-            raise WrongAnswer(f"se esperaba una tupla de enteros, como (8, 3, 32, 32), pero es {answer!r}.")
-        numbers = [_scalar(n) for n in answer]
-        for number in numbers:
-            if isinstance(number, float) and not math.isfinite(number):
-                raise _not_finite(number, f"tu forma contiene {number}")
-        if not all(isinstance(n, int) for n in numbers):
-            raise WrongAnswer(f"se esperaba una tupla de enteros, como (8, 3, 32, 32), pero es {answer!r}.")
-        answer = tuple(numbers)
-        if answer == self.expected[1:]:
+
+class Accuracy(Exercise):
+    title = "Ejercicio 1 · la exactitud de un lote"
+    variable = "exactitud_lote"
+    hint = "Compara argmax(dim=1) de los logits con las etiquetas, cuenta los aciertos y divide entre el total."
+    solution = "exactitud_lote = (logits_ej.argmax(dim=1) == etiquetas_ej).float().mean().item()"
+
+    def verify(self, answer: float) -> None:
+        logits, labels = exercise_predictions()
+        expected = (logits.argmax(1) == labels).float().mean().item()
+        answer = _number(answer, "un número entre 0 y 1")
+        if expected > 0 and _close(answer, 100 * expected, 1e-4):
             raise WrongAnswer(
-                f"{answer} no tiene la dimensión del lote: la capa conserva las 8 imágenes, así que la forma tiene "
-                f"cuatro números, (lote, canales, alto, ancho). Se esperaba {self.expected}."
+                f"{_format(answer)} es un porcentaje: se esperaba la fracción, {_format(expected)} (un "
+                f"{format_percent(expected)} de aciertos)."
             )
-        if len(answer) != 4:
+        hits = (logits.argmax(1) == labels).sum().item()
+        if answer == hits and hits != expected:
+            raise WrongAnswer(f"{_format(answer)} es el número de aciertos: divídelo entre las {len(labels)} imágenes.")
+        if not _close(answer, expected, 1e-6):
             raise WrongAnswer(
-                f"{answer} tiene {len(answer)} números, pero se esperaban 4: (lote, canales, alto, ancho)."
-            )
-        batch, channels, height, width = answer
-        if batch != 8:
-            raise WrongAnswer(f"el lote es de 8 imágenes y la capa no lo cambia: el primer número es 8, no {batch}.")
-        if channels == 3:
-            raise WrongAnswer(
-                "la forma tiene 3 canales, los de la imagen de entrada: los canales de salida los decide la capa "
-                "(out_channels=16)."
-            )
-        if channels != 16:
-            raise WrongAnswer(f"la capa tiene 16 canales de salida, pero tu forma dice {channels}.")
-        if (height, width) == (14, 14):
-            raise WrongAnswer(
-                "14×14 sale de olvidar el relleno, (32 − 5) // 2 + 1, o el «+ 1» final: padding=1 añade una fila y "
-                "una columna de ceros por cada lado, así que el alto es (32 + 2·1 − 5) // 2 + 1 = 15."
-            )
-        if (height, width) == (30, 30):
-            raise WrongAnswer(
-                "30×30 sería el tamaño con stride=1: con stride=2 el núcleo salta de 2 en 2, así que se divide "
-                "entre 2 (división entera): (32 + 2·1 − 5) // 2 + 1 = 15."
-            )
-        if answer != self.expected:
-            raise WrongAnswer(
-                f"tu forma es {answer}, pero el alto y el ancho son (32 + 2·1 − 5) // 2 + 1 = 15: se esperaba "
-                f"{self.expected}."
+                f"tu exactitud es {format_number(answer, 4)}, pero la del lote es {format_number(expected, 4)}."
             )
 
 
-class ConvParameterCount(Exercise):
-    title = "Ejercicio 2 · parámetros de una capa convolucional"
-    variable = "parametros_conv"
-    hint = (
-        "Los pesos tienen forma (salidas, entradas, alto, ancho): cada uno de los 128 filtros mira los 64 canales "
-        "de entrada con un núcleo de 3×3. Y hay un sesgo por filtro."
-    )
-    solution = "parametros_conv = 128 * 64 * 3 * 3 + 128  # pesos + sesgos = 73 856"
-    expected = 128 * 64 * 3 * 3 + 128
+class InitialLoss(Exercise):
+    title = "Ejercicio 2 · la pérdida de una red que duda de todo"
+    variable = "perdida_inicial"
+    hint = "Si las 10 clases tienen la misma probabilidad, 1/10, la entropía cruzada es −log(1/10) (logaritmo natural)."
+    solution = "import math\n\nperdida_inicial = math.log(10)  # ≈ 2,3026"
 
-    def verify(self, answer: int) -> None:
-        answer = _number(answer, "un número entero", integer=True)
-        shown = format_number(answer)
-        if answer == 128 * 64 * 3 * 3:
+    def verify(self, answer: float) -> None:
+        answer = _number(answer)
+        expected = format_number(math.log(10), 4)
+        if _close(answer, 1.0, 1e-6):
             raise WrongAnswer(
-                f"{shown} cuenta solo los pesos: faltan los 128 sesgos, uno por filtro (canal de salida)."
+                f"1 sería el logaritmo en base 10; la entropía cruzada usa el logaritmo natural: ln(10) ≈ {expected}."
             )
-        if answer in (128 * 3 * 3 + 128, 128 * 3 * 3):
+        if _close(answer, math.log2(10), 1e-3):
             raise WrongAnswer(
-                f"{shown} no cuenta los canales de entrada: cada filtro mira los 64 canales a la vez, así que tiene "
-                "64·3·3 pesos, no 3·3."
+                f"{_format(answer)} es el logaritmo en base 2; la entropía cruzada usa el logaritmo natural: "
+                f"ln(10) ≈ {expected}."
             )
-        if answer in (64 * 128 + 128, 64 * 128):
+        if _close(answer, 0.1, 1e-6):
+            raise WrongAnswer("0,1 es la probabilidad de cada clase, no la pérdida: la pérdida es −log(1/10).")
+        if _close(answer, -math.log(10), 1e-3):
             raise WrongAnswer(
-                f"{shown} es la cuenta de una nn.Linear(64, 128): en una convolución, cada par (canal de entrada, "
-                "canal de salida) tiene un núcleo de 3·3 = 9 pesos."
+                f"{_format(answer)} es log(1/10): la pérdida es −log(1/10), positiva. Te falta el signo menos."
             )
-        if answer == 128 * 64 * 3 * 3 + 64:
-            raise WrongAnswer(
-                f"{shown} no es: hay un sesgo por cada canal de salida (128), no por cada canal de entrada."
-            )
-        if answer != self.expected:
-            raise WrongAnswer(f"tu respuesta es {shown}, pero la capa tiene {format_number(self.expected)} parámetros.")
+        if not _close(answer, math.log(10), 1e-3):
+            raise WrongAnswer(f"tu respuesta es {_format(answer)}, pero −log(1/10) ≈ {expected}.")
 
 
-class WriteResidualBlock(Exercise):
-    title = "Ejercicio 3 · un bloque residual que conserva la forma"
-    variable = "MiBloque"
+class TrainingStep(Exercise):
+    title = "Ejercicio 3 · un paso de entrenamiento"
+    variable = "paso_entrenamiento"
     skeleton = (
-        "class MiBloque(nn.Module):\n"
-        "    def __init__(self, canales):\n"
-        "        super().__init__()\n"
-        "        ...  # ← las capas de f(x)\n"
-        "\n"
-        "    def forward(self, x):\n"
-        "        ...  # ← devuelve relu(x + f(x))"
+        "def paso_entrenamiento(modelo, imagenes, etiquetas, optimizador, funcion_perdida):\n"
+        "    ...  # ← 1. borra los gradientes del paso anterior\n"
+        "    perdida = ...  # ← 2. forward (pasa las imágenes por el modelo) y 3. la pérdida con las etiquetas\n"
+        "    ...  # ← 4. backward: calcula los gradientes\n"
+        "    ...  # ← 5. actualiza los pesos\n"
+        "    return perdida.item()"
     )
     hint = (
-        "En __init__: self.conv1 = nn.Conv2d(canales, canales, 3, padding=1, bias=False) y self.bn1 = "
-        "nn.BatchNorm2d(canales), y lo mismo para conv2 y bn2. En forward: f = bn2(conv2(relu(bn1(conv1(x))))) y "
-        "return torch.relu(x + f)."
+        "Son cinco líneas, en este orden: optimizador.zero_grad(), el forward (modelo(imagenes)), la pérdida "
+        "(funcion_perdida(salida, etiquetas)), perdida.backward() y optimizador.step(). Devuelve perdida.item()."
     )
     solution = (
-        "class MiBloque(nn.Module):\n"
-        "    def __init__(self, canales):\n"
-        "        super().__init__()\n"
-        "        self.conv1 = nn.Conv2d(canales, canales, 3, padding=1, bias=False)\n"
-        "        self.bn1 = nn.BatchNorm2d(canales)\n"
-        "        self.conv2 = nn.Conv2d(canales, canales, 3, padding=1, bias=False)\n"
-        "        self.bn2 = nn.BatchNorm2d(canales)\n\n"
-        "    def forward(self, x):\n"
-        "        f = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))\n"
-        "        return torch.relu(x + f)"
+        "def paso_entrenamiento(modelo, imagenes, etiquetas, optimizador, funcion_perdida):\n"
+        "    optimizador.zero_grad()\n"
+        "    perdida = funcion_perdida(modelo(imagenes), etiquetas)\n"
+        "    perdida.backward()\n"
+        "    optimizador.step()\n"
+        "    return perdida.item()"
     )
-    channels = 16
-
-    def verify(self, answer: type) -> None:
-        if not (isinstance(answer, type) and issubclass(answer, nn.Module)):
-            raise WrongAnswer("se esperaba la clase MiBloque (una subclase de nn.Module), sin instanciar.")
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
-            with _learner_code():
-                block = answer(self.channels)
-            x = torch.randn(4, self.channels, 8, 8)
-        block.eval()
-        with torch.no_grad():
-            output = self._forward(block, x)
-            if not isinstance(output, torch.Tensor):
-                raise WrongAnswer(f"forward debe devolver un tensor, pero devolvió {type(output).__name__}.")
-            if output.shape != x.shape:
-                raise WrongAnswer(
-                    f"con una entrada de forma {tuple(x.shape)} la salida tiene forma {tuple(output.shape)}: el "
-                    "bloque debe conservar la forma (mismos canales, alto y ancho). Usa padding=1 y stride 1 en las "
-                    "convoluciones 3×3."
-                )
-            if not any(p.requires_grad for p in block.parameters()):
-                raise WrongAnswer(
-                    "tu bloque no tiene parámetros: f(x) necesita capas que aprendan, como dos nn.Conv2d creadas en "
-                    "__init__ (y guardadas en self)."
-                )
-            if torch.allclose(output, x):
-                raise WrongAnswer("tu bloque devuelve x tal cual: falta sumarle f(x), la parte que aprende.")
-            if torch.allclose(output, torch.relu(x)):
-                raise WrongAnswer("tu bloque devuelve relu(x): f(x) no interviene en la salida.")
-            convolutions = [m for m in block.modules() if isinstance(m, nn.Conv2d)]
-            if not convolutions:
-                raise WrongAnswer("f(x) debe estar hecha de convoluciones nn.Conv2d, pero tu bloque no tiene ninguna.")
-            for convolution in convolutions:
-                for parameter in convolution.parameters():
-                    parameter.zero_()
-            zeroed = self._forward(block, x)
-        if torch.allclose(zeroed, torch.relu(x), atol=1e-6):
-            return
-        if torch.allclose(zeroed, torch.zeros_like(x)):
-            raise WrongAnswer(
-                "falta el atajo: con las convoluciones a cero, f(x) = 0 y el bloque debería devolver relu(x), pero "
-                "devuelve ceros. ¿Devuelves relu(f(x)) en vez de relu(x + f(x))?"
-            )
-        if torch.allclose(zeroed, x):
-            raise WrongAnswer(
-                "con las convoluciones a cero el bloque devuelve x, no relu(x): la ReLU final va después de sumar, "
-                "relu(x + f(x))."
-            )
-        raise WrongAnswer(
-            "con las convoluciones a cero, f(x) = 0 y el bloque debería devolver relu(x), pero no es así: revisa que "
-            "forward devuelva relu(x + f(x)), con x tal cual en el atajo."
-        )
 
     @staticmethod
-    def _forward(block: nn.Module, x: torch.Tensor) -> Any:
-        try:
-            with _learner_code():
-                output = block(x)
-        except RuntimeError as error:
-            if "must match the size" not in str(error):
-                raise
-            raise WrongAnswer(
-                f"x y f(x) no tienen la misma forma, así que no se pueden sumar ({error}). Usa padding=1 y stride 1 "
-                "en las convoluciones 3×3, y los mismos canales de entrada y de salida, para que f(x) conserve la "
-                "forma de x."
-            ) from error
-        if output is None:
-            raise WrongAnswer(
-                "forward no devuelve nada (le falta el `return`): termina con `return torch.relu(x + f)`, donde f es "
-                "la salida de la segunda BatchNorm."
-            )
-        return output
+    def _setup() -> tuple[nn.Module, torch.optim.Optimizer, torch.Tensor, torch.Tensor]:
+        generator = torch.Generator().manual_seed(4)
+        model = nn.utils.skip_init(nn.Linear, 6, 3)  # los pesos se copian abajo
+        with torch.no_grad():
+            model.weight.copy_(torch.randn(3, 6, generator=generator))
+            model.bias.zero_()
+        images, labels = torch.randn(8, 6, generator=generator), torch.randint(0, 3, (8,), generator=generator)
+        return model, torch.optim.SGD(model.parameters(), lr=0.5), images, labels
+
+    @staticmethod
+    def _step_from(
+        state: dict[str, torch.Tensor], images: torch.Tensor, labels: torch.Tensor, outputs: Callable
+    ) -> nn.Module:
+        """Un paso de entrenamiento desde los pesos ``state``, pasando la salida del modelo por ``outputs``."""
+        model = nn.utils.skip_init(nn.Linear, 6, 3)  # sin inicializar: no toca el generador aleatorio del alumno
+        model.load_state_dict(state)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.5)
+        nn.CrossEntropyLoss()(outputs(model(images)), labels).backward()
+        optimizer.step()
+        return model
+
+    def verify(self, answer: Callable) -> None:
+        reference_model, reference_optimizer, images, labels = self._setup()
+        model, optimizer, _, _ = self._setup()
+        loss_fn = nn.CrossEntropyLoss()
+        for step in (1, 2):
+            before = model.weight.detach().clone()
+            state = {name: value.detach().clone() for name, value in model.state_dict().items()}
+            reference_optimizer.zero_grad()
+            expected = loss_fn(reference_model(images), labels)
+            expected.backward()
+            reference_optimizer.step()
+            found = _call(answer, model, images, labels, optimizer, loss_fn, returns="perdida.item()")
+            if isinstance(found, torch.Tensor) and (found.requires_grad or found.dim() != 0):
+                raise WrongAnswer(
+                    "devuelves un tensor: usa perdida.item() para devolver un número de Python (así tampoco "
+                    "guardas el grafo de cálculo)."
+                )
+            if torch.equal(model.weight, before):
+                if model.weight.grad is None:
+                    raise WrongAnswer(
+                        "los pesos no han cambiado y no hay gradientes: falta perdida.backward() (o llamas a "
+                        "optimizador.zero_grad() después de backward, que los borra antes de usarlos)."
+                    )
+                raise WrongAnswer(
+                    "los pesos no han cambiado: falta optimizador.step() (o lo llamas antes de backward)."
+                )
+            if not torch.allclose(model.weight, reference_model.weight, atol=1e-6):
+                softmax_step = self._step_from(state, images, labels, lambda output: torch.softmax(output, dim=1))
+                if torch.allclose(model.weight, softmax_step.weight, atol=1e-6):
+                    raise WrongAnswer(
+                        f"tras el paso {step} los pesos no son los esperados: aplicas softmax a la salida del modelo "
+                        "antes de `funcion_perdida`. nn.CrossEntropyLoss ya aplica softmax por dentro y espera los "
+                        "logits tal cual: pásale `modelo(imagenes)` directamente. Con dos softmax seguidos, la "
+                        "pérdida apenas cambia y la red casi no aprende."
+                    )
+                raise WrongAnswer(
+                    f"tras el paso {step} los pesos no son los esperados: ¿olvidaste optimizador.zero_grad()? "
+                    "Sin él, los gradientes de un paso se suman a los del siguiente."
+                )
+            returned = f"en el paso {step}, tu función devolvió {_scalar(found)}"
+            value = _number(found, "un número, la pérdida del lote", context=returned)
+            if not _close(value, expected.item(), 1e-5):
+                raise WrongAnswer(
+                    f"devolviste {_format(value)}, pero la pérdida del paso {step} era "
+                    f"{format_number(expected.item(), 4)}."
+                )

@@ -1,96 +1,192 @@
-"""Ejercicios de la lección 06 · Entrenar ResNet18 con CIFAR-10."""
+"""Ejercicios de la lección 06 · Transfer learning con ResNet18."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import torch
 from torch import nn
 
-from course_utils.exercises.framework import Exercise, WrongAnswer, _call
+from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _learner_code, _number
 from course_utils.formatting import format_number
 
 
-def _small_backbone() -> nn.Module:
-    """Un tronco pequeño con BatchNorm (y en modo train(), como queda tras entrenar) para probar la respuesta."""
-    torch.manual_seed(0)
-    backbone = nn.Sequential(
-        nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten()
-    )
-    return backbone.train()
-
-
-def _loader() -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Tres lotes (imágenes, etiquetas) de tamaños distintos, como los daría un DataLoader."""
-    generator = torch.Generator().manual_seed(1)
-    sizes = (5, 5, 3)
-    return [
-        (torch.rand(n, 3, 8, 8, generator=generator) * 4 + 1, torch.randint(0, 10, (n,), generator=generator))
-        for n in sizes
-    ]
-
-
-class ExtractFeatures(Exercise):
-    title = "Ejercicio 1 · extraer características"
-    variable = "extraer_caracteristicas"
-    skeleton = (
-        "def extraer_caracteristicas(tronco, cargador):\n"
-        "    # pasa todo el cargador por el tronco, sin gradientes y con BatchNorm en modo de evaluación;\n"
-        "    # devuelve (caracteristicas, etiquetas): dos tensores con una fila por imagen\n"
-        "    caracteristicas, etiquetas = ..., ...  # ← tu código aquí\n"
-        "    return caracteristicas, etiquetas"
-    )
+class ReplaceHead(Exercise):
+    title = "Ejercicio 1 · la cabeza de otra red"
+    variable = "mobilenet"
     hint = (
-        "Tres piezas: tronco.eval() antes de empezar (BatchNorm usa y conserva sus estadísticas), un bloque "
-        "with torch.no_grad(): alrededor del bucle, y torch.cat al final para juntar las listas de lotes."
+        "Imprime la red: en MobileNetV3 la cabeza es la última capa de model.classifier, classifier[3], una "
+        "nn.Linear(1024, 1000). Sustitúyela por una de 1024 a 10."
     )
     solution = (
-        "def extraer_caracteristicas(tronco, cargador):\n"
-        "    tronco.eval()\n"
-        "    lotes, etiquetas = [], []\n"
-        "    with torch.no_grad():\n"
-        "        for imagenes, etiquetas_lote in cargador:\n"
-        "            lotes.append(tronco(imagenes))\n"
-        "            etiquetas.append(etiquetas_lote)\n"
-        "    return torch.cat(lotes), torch.cat(etiquetas)"
+        "mobilenet = models.mobilenet_v3_small(weights=None)\n"
+        "mobilenet.classifier[3] = nn.Linear(mobilenet.classifier[3].in_features, 10)"
     )
 
+    def verify(self, answer: nn.Module) -> None:
+        from torchvision.models import MobileNetV3
+
+        if not isinstance(answer, MobileNetV3):
+            raise WrongAnswer(f"se esperaba una MobileNetV3 de torchvision, pero es {type(answer).__name__}.")
+        if hasattr(answer, "fc"):
+            raise WrongAnswer(
+                "MobileNetV3 no tiene fc: le has añadido una capa que nunca se usa. Su cabeza es classifier[3]."
+            )
+        if not isinstance(answer.classifier, nn.Sequential):
+            raise WrongAnswer(
+                f"has sustituido todo `classifier` por {type(answer.classifier).__name__}: cambia solo su última "
+                "capa, `classifier[3]`, y deja las anteriores como estaban."
+            )
+        if len(answer.classifier) == 0:
+            raise WrongAnswer("`classifier` está vacío: cambia solo su última capa, `classifier[3]`, y deja las demás.")
+        last = answer.classifier[-1]
+        if not isinstance(last, nn.Linear):
+            raise WrongAnswer(f"la última capa de classifier es {type(last).__name__}, no una nn.Linear.")
+        if last.out_features != 10:
+            raise WrongAnswer(
+                f"la cabeza tiene {format_number(last.out_features)} salidas; se esperaban 10 (las clases de CIFAR-10)."
+            )
+        if last.in_features != 1024:
+            raise WrongAnswer(
+                f"la cabeza recibe {format_number(last.in_features)} entradas, pero la capa anterior da 1024."
+            )
+        answer.eval()
+        with torch.no_grad(), _learner_code():
+            output = answer(torch.rand(2, 3, 32, 32))
+        if not isinstance(output, torch.Tensor):
+            raise WrongAnswer(f"el modelo debe devolver un tensor, pero devolvió {type(output).__name__}.")
+        if tuple(output.shape) != (2, 10):
+            raise WrongAnswer(f"con un lote (2, 3, 32, 32) la salida es {tuple(output.shape)}, no (2, 10).")
+
+
+class FrozenCount(Exercise):
+    title = "Ejercicio 2 · parámetros entrenables tras congelar"
+    variable = "entrenables"
+    hint = "Solo queda entrenable la cabeza nueva, nn.Linear(512, 5): pesos y sesgos."
+    solution = "entrenables = 512 * 5 + 5  # = 2565"
+    expected = 512 * 5 + 5
+
+    def verify(self, answer: int) -> None:
+        answer = _number(answer, "un número entero", integer=True)
+        shown = format_number(answer)
+        if answer == 512 * 5:
+            raise WrongAnswer(f"{shown} son los pesos de la cabeza, pero faltan sus 5 sesgos.")
+        if answer > 11_000_000:
+            raise WrongAnswer(
+                f"{shown} son (casi) todos los parámetros de ResNet18: tras congelar, solo cuenta la cabeza."
+            )
+        if answer != self.expected:
+            raise WrongAnswer(
+                f"tu respuesta es {shown}, pero la cabeza de 512 a 5 tiene {format_number(self.expected)} parámetros."
+            )
+
+
+class FreezeBackbone(Exercise):
+    title = "Ejercicio 3 · congelar el tronco"
+    variable = "congelar_tronco"
+    skeleton = (
+        "def congelar_tronco(modelo):\n"
+        "    # congela todos los parámetros del modelo salvo los de su cabeza, modelo.fc\n"
+        "    ...  # ← tu código aquí\n"
+        "    return modelo"
+    )
+    hint = (
+        "modelo.requires_grad_(False) congela todo; después, modelo.fc.requires_grad_(True) reactiva la cabeza. "
+        "Ojo con el guion bajo: modelo.requires_grad = False no congela nada."
+    )
+    solution = (
+        "def congelar_tronco(modelo):\n"
+        "    modelo.requires_grad_(False)\n"
+        "    modelo.fc.requires_grad_(True)\n"
+        "    return modelo"
+    )
+    classes = 7
+
     def verify(self, answer: Callable) -> None:
-        backbone, loader = _small_backbone(), _loader()
-        bn = backbone[1]
-        statistics = bn.running_mean.clone(), bn.running_var.clone()
-        result = _call(answer, backbone, loader, returns="caracteristicas, etiquetas")
-        if not isinstance(result, tuple | list) or len(result) != 2:
-            raise WrongAnswer("se esperaban dos cosas, `return caracteristicas, etiquetas`.")
-        features, labels = result
-        if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
-            found = f"{type(features).__name__} y {type(labels).__name__}"
+        from torchvision.models import resnet18
+
+        model = resnet18(weights=None, num_classes=self.classes)
+        head = model.fc
+        result = _call(answer, model, returns="modelo")
+        if result is not model:
+            raise WrongAnswer("devuelve el mismo modelo que recibes (después de congelarlo), no uno nuevo.")
+        if getattr(model, "fc", None) is not head:
             raise WrongAnswer(
-                f"se esperaban dos tensores, pero devuelve {found}: junta la lista de lotes con torch.cat(lista)."
+                "has cambiado la cabeza del modelo: la función solo debe congelar el tronco y dejar modelo.fc como "
+                "estaba."
             )
-        total = sum(len(y) for _, y in loader)
-        if features.shape[:1] != (total,) or labels.shape != (total,):
+        trainable = {name for name, p in model.named_parameters() if p.requires_grad}
+        backbone = sorted(trainable - {"fc.weight", "fc.bias"})
+        for module, name in ((model, "modelo"), (model.fc, "modelo.fc")):
+            if "requires_grad" in vars(module):
+                raise WrongAnswer(
+                    f"`{name}.requires_grad = …` solo crea un atributo nuevo en el módulo y no cambia sus "
+                    f"parámetros. Usa el método con guion bajo, `{name}.requires_grad_(…)`, o recorre "
+                    f"`{name}.parameters()` y cambia `requires_grad` de cada parámetro."
+                )
+        if not trainable:
+            raise WrongAnswer("has congelado también la cabeza: ningún parámetro queda entrenable.")
+        if backbone:
             raise WrongAnswer(
-                f"con tres lotes de 5, 5 y 3 imágenes se esperaban {format_number(total)} filas de características "
-                f"y {format_number(total)} etiquetas, pero llegaron las formas {tuple(features.shape)} y "
-                f"{tuple(labels.shape)}. ¿Juntas todos los lotes, incluido el último, con torch.cat?"
+                f"siguen entrenables {format_number(len(backbone))} tensores del tronco, por ejemplo `{backbone[:2]}`."
             )
-        if not (torch.equal(bn.running_mean, statistics[0]) and torch.equal(bn.running_var, statistics[1])):
-            raise WrongAnswer(
-                "las estadísticas de BatchNorm del tronco (running_mean y running_var) han cambiado: el tronco "
-                "estaba en modo train(). Llama a tronco.eval() antes del bucle; congelar los pesos no basta."
-            )
-        if features.requires_grad:
-            raise WrongAnswer(
-                "las características guardan el grafo de gradientes (requires_grad=True): calcula dentro de "
-                "`with torch.no_grad():`, que además ahorra memoria y tiempo."
-            )
+        if trainable != {"fc.weight", "fc.bias"}:
+            missing = sorted({"fc.weight", "fc.bias"} - trainable)
+            raise WrongAnswer(f"la cabeza debe quedar entera entrenable, pero {missing} está congelado.")
+
+
+class FeatureMapSide(Exercise):
+    title = "Ejercicio 4 · el lado del mapa final"
+    variable = "lado_del_mapa"
+    skeleton = (
+        "def lado_del_mapa(lado):\n"
+        "    # lado del mapa final de ResNet18 (la salida de layer4) para una imagen de lado×lado píxeles\n"
+        "    ...  # ← tu código aquí\n"
+        "    return lado"
+    )
+    hint = (
+        "Cinco capas de ResNet18 reducen el alto y el ancho con paso 2 (conv1, maxpool, layer2, layer3 y layer4), "
+        "y cada una deja ⌈x / 2⌉: redondeando hacia arriba. Cinco mitades son dividir entre 2⁵ = 32; math.ceil "
+        "redondea hacia arriba."
+    )
+    solution = "def lado_del_mapa(lado):\n    return math.ceil(lado / 32)"
+    sides = (224, 32, 96, 33, 100, 500, 20, 1)
+
+    @staticmethod
+    def real_side(side: int) -> int:
+        """El lado del mapa de layer4 que da de verdad una ResNet18 (sin pesos) con una imagen de ese lado."""
+        from torchvision.models import resnet18
+        from torchvision.models.feature_extraction import create_feature_extractor
+
+        extractor = create_feature_extractor(resnet18(weights=None).eval(), return_nodes={"layer4": "mapa"})
         with torch.no_grad():
-            expected = torch.cat([backbone.eval()(x) for x, _ in loader])
-        if not torch.equal(labels, torch.cat([y for _, y in loader])):
-            raise WrongAnswer("las etiquetas no van en el orden de las imágenes: guárdalas lote a lote, en el bucle.")
-        if features.shape != expected.shape or not torch.allclose(features, expected, atol=1e-6):
-            raise WrongAnswer(
-                "las características no son las salidas del tronco en modo eval(): pasa cada lote de imágenes por "
-                "el tronco y guarda lo que devuelve, sin cambiarlo."
-            )
+            return extractor(torch.zeros(1, 3, side, side))["mapa"].shape[-1]
+
+    def verify(self, answer: Callable) -> None:
+        for side in self.sides:
+            raw = _call(answer, side, returns="el lado del mapa")
+            if isinstance(raw, float) and math.isfinite(raw):
+                raise WrongAnswer(
+                    f"con lado={side} tu función devuelve {format_number(raw, 4)}, un número real: el mapa tiene un "
+                    "número entero de posiciones. Redondea (¿hacia arriba o hacia abajo?) y devuelve un int."
+                )
+            result = _number(raw, "un número entero", integer=True, context=f"con lado={side}")
+            expected = math.ceil(side / 32)  # lo mismo que real_side(side): una prueba lo comprueba
+            if result == side // 32 and result != expected:
+                raise WrongAnswer(
+                    f"con {side} píxeles tu función da {result}, pero la red termina con un mapa de {expected}×"
+                    f"{expected}: la división entera redondea hacia abajo, y cada reducción de ResNet18 redondea "
+                    "hacia arriba (⌈x / 2⌉: una fila sobrante todavía da una posición más)."
+                )
+            if result == side // 16 or result == math.ceil(side / 16):
+                if result != expected:
+                    raise WrongAnswer(
+                        f"con {side} píxeles tu función da {result}: son cuatro mitades, pero ResNet18 reduce cinco "
+                        "veces (conv1, maxpool, layer2, layer3 y layer4): entre 32."
+                    )
+            if result != expected:
+                raise WrongAnswer(
+                    f"con una imagen de {side}×{side} tu función da {result}, pero el mapa final de ResNet18 es de "
+                    f"{expected}×{expected}."
+                )
