@@ -136,6 +136,18 @@ class CIFAR10Tensor(Dataset):
             )
         return self._take(torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))[:size])
 
+    def split_validation(self, size: int, seed: int = 0) -> tuple[CIFAR10Tensor, CIFAR10Tensor]:
+        """Aparta ``size`` imágenes al azar (reproducible con ``seed``): devuelve (entrenamiento, validación)."""
+        size = check_integer(size, "size")
+        seed = check_seed(seed)
+        if not 0 < size < len(self):
+            raise ValueError(
+                f"La validación debe tener entre 1 y {format_number(len(self) - 1)} imágenes (deja alguna para "
+                f"entrenar), pero se pidieron {_count(size)}."
+            )
+        order = torch.randperm(len(self), generator=torch.Generator().manual_seed(seed))
+        return self._take(order[size:].sort().values), self._take(order[:size].sort().values)
+
     def select_classes(self, labels: Sequence[int]) -> CIFAR10Tensor:
         """Solo las imágenes de esas clases, con las etiquetas renumeradas 0, 1, 2… en ese orden."""
         if isinstance(labels, torch.Tensor | np.ndarray):

@@ -141,7 +141,7 @@ def show_probabilities(
 
 
 class LiveCurves:
-    """Curvas de pérdida y exactitud (entrenamiento y prueba) que se redibujan al final de cada época."""
+    """Curvas de pérdida y exactitud (entrenamiento y validación) que se redibujan al final de cada época."""
 
     def __init__(self, title: str = "Entrenamiento"):
         from IPython.display import display
@@ -167,9 +167,14 @@ class LiveCurves:
             ax.clear()
         self._draw_axes()
         self.ax_loss.plot(epochs, history.train_loss, "o-", label="entrenamiento")
-        self.ax_loss.plot(epochs, history.test_loss, "o-", label="prueba")
+        if history.val_loss:  # fit sin val_loader no evalúa
+            self.ax_loss.plot(epochs, history.val_loss, "o-", label="validación")
         self.ax_acc.plot(epochs, history.train_acc, "o-", label="entrenamiento")
-        self.ax_acc.plot(epochs, history.test_acc, "o-", label="prueba")
+        if history.val_acc:
+            self.ax_acc.plot(epochs, history.val_acc, "o-", label="validación")
+        if getattr(history, "best_epoch", None) is not None:
+            for ax in (self.ax_loss, self.ax_acc):
+                ax.axvline(history.best_epoch, color="gray", linestyle=":", label="mejor época")
         for ax in (self.ax_loss, self.ax_acc):
             ax.legend()
             ax.grid(alpha=0.3)
@@ -261,8 +266,13 @@ def show_mistakes(
     return show_images(images[chosen], labels[chosen], predictions[chosen], classes, title="Errores con más confianza")
 
 
-def show_histories(histories: dict, title: str = "Exactitud en prueba") -> plt.Figure:
-    """Exactitud en prueba frente a segundos de entrenamiento de varios historiales (``{nombre: History}``)."""
+def show_histories(histories: dict, title: str = "Exactitud en validación", x: str = "seconds") -> plt.Figure:
+    """Exactitud en validación de varios historiales (``{nombre: History}``) frente a segundos o a épocas.
+
+    ``x`` es ``"seconds"`` (segundos de entrenamiento) o ``"epochs"`` (número de época).
+    """
+    if x not in ("seconds", "epochs"):
+        raise ValueError(f'x debe ser "seconds" o "epochs", pero llegó {x!r}.')
     if not isinstance(histories, dict):
         raise TypeError(f"Se esperaba un diccionario {{nombre: History}} en histories, pero llegó {_kind(histories)}.")
     if not histories:
@@ -271,8 +281,14 @@ def show_histories(histories: dict, title: str = "Exactitud en prueba") -> plt.F
         check_history(history, f"histories[{name!r}]")
     fig, ax = plt.subplots(figsize=(7, 3.8))
     for name, history in histories.items():
-        ax.plot(history.seconds, history.test_acc, "o-", markersize=3, label=name)
-    ax.set(title=title, xlabel="segundos de entrenamiento", ylabel="exactitud en prueba", ylim=(0, 1))
+        if not history.val_acc:
+            raise ValueError(
+                f"histories[{name!r}] no tiene exactitud en validación: entrénalo con fit(..., val_loader)."
+            )
+        steps = history.seconds if x == "seconds" else list(range(1, len(history.val_acc) + 1))
+        ax.plot(steps, history.val_acc, "o-", markersize=3, label=name)
+    xlabel = "segundos de entrenamiento" if x == "seconds" else "épocas"
+    ax.set(title=title, xlabel=xlabel, ylabel="exactitud en validación", ylim=(0, 1))
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_percent(value, 0)))
     decimal_comma_ticks(ax.xaxis)
     ax.grid(alpha=0.3)

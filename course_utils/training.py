@@ -43,22 +43,23 @@ _STUDY_BAR = "{desc}: {percentage:3.0f} % |{bar}| {n_fmt}/{total_fmt} pruebas [{
 
 @dataclass
 class History:
-    """Métricas de cada época: pérdida y exactitud (de 0 a 1) en entrenamiento y prueba, y segundos."""
+    """Métricas de cada época: pérdida y exactitud (de 0 a 1) en entrenamiento y validación, y segundos."""
 
     train_loss: list[float] = field(default_factory=list)
     train_acc: list[float] = field(default_factory=list)
-    test_loss: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
+    val_loss: list[float] = field(default_factory=list)  # vacías si fit no recibió datos de validación
+    val_acc: list[float] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)  # tiempo de entrenamiento acumulado
     images_seen: list[int] = field(default_factory=list)  # imágenes de entrenamiento vistas, acumuladas
+    best_epoch: int | None = None  # con keep_best: la época (desde 1) cuyos pesos se quedó el modelo
 
     def metrics(self) -> dict[str, list[float]]:
         """Las métricas que no dependen del reloj (para comparar ejecuciones)."""
         return {
             "train_loss": self.train_loss,
             "train_acc": self.train_acc,
-            "test_loss": self.test_loss,
-            "test_acc": self.test_acc,
+            "val_loss": self.val_loss,
+            "val_acc": self.val_acc,
         }
 
 
@@ -155,7 +156,7 @@ def _pairs(loader: Iterable, task: str) -> Iterator[tuple[torch.Tensor, torch.Te
 def fit(
     model: nn.Module,
     train_loader: Iterable,
-    test_loader: Iterable,
+    val_loader: Iterable | None,
     optimizer: torch.optim.Optimizer,
     epochs: int,
     loss_fn: Callable | None = None,
@@ -167,9 +168,13 @@ def fit(
     progress: bool = True,
     max_steps: int | None = None,
     time_limit_s: float | None = None,
+    keep_best: bool = False,
 ) -> History:
-    """Entrena ``epochs`` épocas y evalúa en prueba al final de cada una.
+    """Entrena ``epochs`` épocas y evalúa en validación (``val_loader``) al final de cada una.
 
+    ``val_loader`` son datos apartados del entrenamiento para elegir (optimizador, tasa, épocas); nunca el
+    conjunto de prueba, que se evalúa una sola vez al final con ``evaluate``. Con ``val_loader=None`` no se
+    evalúa nada. Con ``keep_best`` el modelo termina con los pesos de la época de mejor exactitud en validación.
     ``scheduler`` (opcional) avanza un paso por lote, como ``OneCycleLR``. Con ``mixed_precision`` los cálculos
     de la red van en bfloat16 (más rápido donde el hardware lo admite) y los pesos siguen en float32. Con
     ``max_steps`` se detiene tras ese número de lotes, y con ``time_limit_s`` cuando el tiempo de entrenamiento
@@ -185,11 +190,15 @@ def fit(
         check_positive_number(time_limit_s, "time_limit_s", "un número de segundos positivo", MAX_BUDGET_S)
     check_flag(mixed_precision, "mixed_precision")
     check_flag(progress, "progress")
+    check_flag(keep_best, "keep_best")
+    if keep_best and val_loader is None:
+        raise ValueError("keep_best=True elige la mejor época en validación: pasa también val_loader.")
     if loss_fn is not None:
         check_callable(loss_fn, "loss_fn", "nn.CrossEntropyLoss()")
     check_count(num_classes, "num_classes")
     check_loader(train_loader, "entrenamiento")
-    check_loader(test_loader, "prueba")
+    if val_loader is not None:
+        check_loader(val_loader, "validación")
     device = check_device(device)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
     model.to(device)
@@ -199,6 +208,7 @@ def fit(
     epochs = math.ceil(total_steps / len(train_loader))  # con max_steps, la última época puede quedar a medias
     bar = tqdm(total=total_steps, desc="Entrenando", unit="lote", bar_format=_BAR_FORMAT, disable=not progress)
     steps = 0
+    best_state = None
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         model.train()
@@ -230,17 +240,23 @@ def fit(
         training_time += time.perf_counter() - start
         if seen == 0:  # el tiempo se acabó justo al terminar la época anterior
             break
-        test_loss, test_acc = evaluate(model, test_loader, loss_fn, device, num_classes)
         history.train_loss.append(total_loss / seen)
         history.train_acc.append(correct / seen)
-        history.test_loss.append(test_loss)
-        history.test_acc.append(test_acc)
         history.seconds.append(training_time)
         history.images_seen.append((history.images_seen[-1] if history.images_seen else 0) + seen)
-        bar.set_postfix_str(f"época {epoch}/{epochs} · exactitud en prueba {format_percent(test_acc)}")
+        if val_loader is not None:
+            val_loss, val_acc = evaluate(model, val_loader, loss_fn, device, num_classes)
+            history.val_loss.append(val_loss)
+            history.val_acc.append(val_acc)
+            bar.set_postfix_str(f"época {epoch}/{epochs} · exactitud en validación {format_percent(val_acc)}")
+            if keep_best and val_acc > max(history.val_acc[:-1], default=-1.0):
+                history.best_epoch = epoch
+                best_state = copy.deepcopy(model.state_dict())
         if on_epoch_end is not None:
             on_epoch_end(history)
     bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
     return history
 
 
@@ -293,7 +309,7 @@ def _plan_message(budget_s: float, step_s: float, total_steps: int, batches_per_
 def fit_for_seconds(
     model: nn.Module,
     train_loader: Iterable,
-    test_loader: Iterable,
+    val_loader: Iterable | None,
     optimizer: torch.optim.Optimizer,
     budget_s: float,
     make_scheduler: Callable[[torch.optim.Optimizer, int], object] | None = None,
@@ -306,7 +322,7 @@ def fit_for_seconds(
     """Entrena durante unos ``budget_s`` segundos en esta máquina: mide un paso y ajusta el plan a lo que cabe.
 
     Cuenta la medición y los pasos de entrenamiento (``History.seconds`` incluye los dos) y para al agotar el
-    presupuesto aunque el plan no haya terminado; no cuenta la evaluación en prueba al final de cada época.
+    presupuesto aunque el plan no haya terminado; no cuenta la evaluación en validación al final de cada época.
     ``make_scheduler(optimizer, pasos)`` crea el programador de la tasa de aprendizaje (por ejemplo
     ``OneCycleLR``) con el número total de pasos ya decidido.
     """
@@ -337,7 +353,7 @@ def fit_for_seconds(
     history = fit(
         model,
         train_loader,
-        test_loader,
+        val_loader,
         optimizer,
         epochs,
         loss_fn,
@@ -365,6 +381,18 @@ def confusion_matrix(predictions: torch.Tensor, labels: torch.Tensor, num_classe
     labels = check_labels(labels, num_classes, n=len(predictions), name="etiquetas", of="predicciones")
     pairs = labels.long() * num_classes + predictions.long()
     return torch.bincount(pairs, minlength=num_classes * num_classes).reshape(num_classes, num_classes)
+
+
+def top_confusions(matrix: torch.Tensor, classes: Sequence[str], count: int = 8) -> list[tuple[str, str, float]]:
+    """Los ``count`` errores más frecuentes: (clase real, clase predicha, fracción de su fila), de mayor a menor."""
+    check_count(count, "count")
+    matrix = check_tensor(matrix, "matriz de confusión").double()
+    if matrix.shape != (len(classes), len(classes)):
+        raise ValueError(f"Se esperaba una matriz {len(classes)}×{len(classes)}, pero llegó {tuple(matrix.shape)}.")
+    rates = matrix / matrix.sum(dim=1, keepdim=True).clamp(min=1)
+    rates.fill_diagonal_(-1.0)  # los aciertos no son errores
+    order = rates.flatten().argsort(descending=True)[: min(count, len(classes) * (len(classes) - 1))]
+    return [(classes[i // len(classes)], classes[i % len(classes)], rates.flatten()[i].item()) for i in order.tolist()]
 
 
 def save_checkpoint(model: nn.Module, path: str | Path, overwrite: bool = False) -> Path:
@@ -513,8 +541,8 @@ def _fit_steps(
     """Entrena con ``fit`` y AdamW ``steps`` lotes de 64 (en una sola época) y devuelve la exactitud en prueba."""
     loader = make_loader(train_data, batch_size=64, seed=seed, num_batches=steps)
     optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    history = fit(model, loader, test_loader, optimizer, 1, device=device, num_classes=num_classes, progress=False)
-    return history.test_acc[-1]
+    fit(model, loader, None, optimizer, 1, device=device, num_classes=num_classes, progress=False)
+    return evaluate(model, test_loader, device=device, num_classes=num_classes)[1]  # la prueba, una vez al final
 
 
 def transfer_study(

@@ -307,7 +307,7 @@ def check_path(value: object, name: str = "path") -> Path:
     return Path(value)
 
 
-_HISTORY_FIELDS = ("train_loss", "train_acc", "test_loss", "test_acc", "seconds")
+_HISTORY_FIELDS = ("train_loss", "train_acc", "val_loss", "val_acc", "seconds")
 
 
 def check_history(history: object, name: str = "history") -> object:

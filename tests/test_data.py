@@ -655,3 +655,21 @@ def test_the_size_check_of_each_source_on_its_own():
     assert data._size_problem(10_000, "test", "torchvision") is None
     problem = data._size_problem(9_999, "test", "torchvision")
     assert problem.startswith("tiene 9999 imágenes y la partición de prueba debe tener 10 000"), problem
+
+
+def test_validation_split_is_disjoint_reproducible_and_checked():
+    images, labels = make_synthetic("train", 100)
+    data = CIFAR10Tensor(images, labels, "sintético", "train")
+    train, val = data.split_validation(20, seed=3)
+    assert (len(train), len(val)) == (80, 20)
+    again_train, again_val = data.split_validation(20, seed=3)
+    assert torch.equal(val.images, again_val.images) and torch.equal(train.labels, again_train.labels)
+    other = data.split_validation(20, seed=4)[1]
+    assert not torch.equal(val.images, other.images), "otra semilla, otras imágenes de validación"
+    # Ninguna imagen en los dos lados, y entre los dos están todas.
+    rows = {bytes(image.flatten().tolist()) for image in train.images}
+    assert not rows & {bytes(image.flatten().tolist()) for image in val.images}
+    assert len(rows) + len(val) == len({bytes(image.flatten().tolist()) for image in data.images})
+    for size in (0, 100, 250):
+        with pytest.raises(ValueError, match=rf"entre 1 y 99 imágenes \(deja alguna para entrenar\), .* {size}"):
+            data.split_validation(size)

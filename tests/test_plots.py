@@ -147,8 +147,8 @@ def test_live_curves_show_whole_epochs():
     from course_utils.training import History
 
     curves = LiveCurves()
-    curves.update(History(train_loss=[1, 0.8, 0.7], train_acc=[0.3, 0.4, 0.5], test_loss=[1, 0.9, 0.8],
-                          test_acc=[0.3, 0.4, 0.5]))
+    curves.update(History(train_loss=[1, 0.8, 0.7], train_acc=[0.3, 0.4, 0.5], val_loss=[1, 0.9, 0.8],
+                          val_acc=[0.3, 0.4, 0.5]))
     for ax in (curves.ax_loss, curves.ax_acc):
         assert all(float(tick).is_integer() for tick in ax.get_xticks()), ax.get_xticks()
 
@@ -159,8 +159,8 @@ def test_live_curves_write_decimal_commas_after_every_redraw():
 
     curves = LiveCurves()
     for _ in range(2):  # update() borra los ejes: las marcas deben seguir con coma tras cada redibujo
-        curves.update(History(train_loss=[1.5, 1.0, 0.5], train_acc=[0.3, 0.4, 0.5], test_loss=[1.6, 1.2, 0.9],
-                              test_acc=[0.3, 0.4, 0.5]))
+        curves.update(History(train_loss=[1.5, 1.0, 0.5], train_acc=[0.3, 0.4, 0.5], val_loss=[1.6, 1.2, 0.9],
+                              val_acc=[0.3, 0.4, 0.5]))
         curves.fig.canvas.draw()
         assert _labels(curves.ax_acc.yaxis) == ["0,0", "0,2", "0,4", "0,6", "0,8", "1,0"]
         loss_labels = _labels(curves.ax_loss.yaxis)
@@ -172,8 +172,8 @@ def test_show_histories_draws_one_line_per_history_with_spanish_ticks():
     from course_utils.plots import show_histories
     from course_utils.training import History
 
-    first = History(test_acc=[0.3, 0.45], seconds=[1.5, 3.0])
-    second = History(test_acc=[0.5, 0.62], seconds=[2.0, 4.0])
+    first = History(val_acc=[0.3, 0.45], seconds=[1.5, 3.0])
+    second = History(val_acc=[0.5, 0.62], seconds=[2.0, 4.0])
     fig = show_histories({"SGD": first, "Adam": second})
     ax = fig.axes[0]
     assert [line.get_label() for line in ax.get_lines()] == ["SGD", "Adam"]

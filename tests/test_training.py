@@ -54,9 +54,9 @@ def test_training_learns_and_records_history():
     start = time.perf_counter()
     model, history = _train(epochs=3)
     wall = time.perf_counter() - start
-    assert len(history.train_loss) == len(history.test_acc) == len(history.seconds) == 3
+    assert len(history.train_loss) == len(history.val_acc) == len(history.seconds) == 3
     assert history.train_loss[-1] < history.train_loss[0]
-    assert history.test_acc[-1] > 0.25, "en el conjunto sintético, 3 épocas bastan para pasar de sobra del azar (10 %)"
+    assert history.val_acc[-1] > 0.25, "en el conjunto sintético, 3 épocas bastan para pasar de sobra del azar (10 %)"
     # Segundos acumulados: cada época suma su tiempo de entrenamiento (positivo), y el total no pasa del reloj.
     assert history.seconds[0] > 0
     steps = zip(history.seconds, history.seconds[1:], strict=False)
@@ -64,7 +64,7 @@ def test_training_learns_and_records_history():
     assert history.seconds[-1] <= wall, (history.seconds, wall)
     _, test_loader = _loaders()
     loss, accuracy = evaluate(model, test_loader)
-    assert (loss, accuracy) == pytest.approx((history.test_loss[-1], history.test_acc[-1]))
+    assert (loss, accuracy) == pytest.approx((history.val_loss[-1], history.val_acc[-1]))
 
 
 def test_same_seed_same_history():
@@ -193,14 +193,14 @@ def test_non_finite_loss():
 
 
 def test_progress_bar_speaks_spanish(capsys):
-    """La barra dice «100 %» y la exactitud en prueba con coma decimal y espacio antes de «%»."""
+    """La barra dice «100 %» y la exactitud en validación con coma decimal y espacio antes de «%»."""
     torch.manual_seed(0)
     train_loader, test_loader = _loaders(train_size=200, test_size=100)
     model = MLP(hidden_sizes=(16,))
     fit(model, train_loader, test_loader, torch.optim.SGD(model.parameters(), lr=0.1), 1)
     bar = capsys.readouterr().err
     assert "Entrenando: 100 % |" in bar and "2/2 lotes" in bar
-    assert re.search(r"época 1/1 · exactitud en prueba \d{1,3},\d %\]", bar), bar
+    assert re.search(r"época 1/1 · exactitud en validación \d{1,3},\d %\]", bar), bar
 
 
 def test_zero_epochs():
@@ -445,7 +445,7 @@ def test_fit_stops_at_the_time_limit_even_mid_epoch(clock):
     history = fit(model, train_loader, test_loader, optimizer, 5, progress=False, time_limit_s=0.3)
     assert len(history.seconds) == 1 and history.images_seen == [15 * 20]
     assert history.seconds[-1] == pytest.approx(0.3)
-    assert len(history.test_acc) == 1, "la época a medias también se evalúa"
+    assert len(history.val_acc) == 1, "la época a medias también se evalúa"
 
 
 def test_lesson_05_trains_with_the_benchmarked_recipe():
@@ -654,3 +654,57 @@ def test_accuracy_per_class_with_few_classes_and_single_examples():
     assert accuracies.shape == (4,)
     assert torch.allclose(accuracies[:3], torch.tensor([1.0, 0.5, 2 / 3]))
     assert math.isnan(accuracies[3]), "una clase sin ejemplos no tiene exactitud"
+
+
+def test_validation_is_optional_and_keep_best_restores_the_best_epoch(monkeypatch):
+    """Sin datos de validación no se evalúa nada; con keep_best el modelo acaba con los pesos de la mejor época."""
+    torch.manual_seed(0)
+    train_loader, val_loader = _loaders()
+    model = MLP(hidden_sizes=(64,))
+    history = fit(model, train_loader, None, torch.optim.AdamW(model.parameters(), lr=3e-3), 2, progress=False)
+    assert history.val_acc == [] and history.val_loss == [] and len(history.train_acc) == 2
+    assert history.best_epoch is None
+    with pytest.raises(ValueError, match="keep_best=True elige la mejor época en validación: pasa también val_loader"):
+        fit(model, train_loader, None, torch.optim.SGD(model.parameters(), lr=0.1), 1, progress=False, keep_best=True)
+
+    # La exactitud en validación, guionizada: sube, baja, sube sin llegar a la mejor (la época 2).
+    import course_utils.training as training
+
+    scripted = iter([0.2, 0.5, 0.3, 0.4])
+    real_evaluate = training.evaluate
+    monkeypatch.setattr(training, "evaluate", lambda *a, **k: (real_evaluate(*a, **k)[0], next(scripted)))
+    snapshots = []
+    torch.manual_seed(0)
+    model = MLP(hidden_sizes=(64,))
+    history = fit(model, train_loader, val_loader, torch.optim.SGD(model.parameters(), lr=0.1), 4, progress=False,
+                  keep_best=True,
+                  on_epoch_end=lambda h: snapshots.append({k: v.clone() for k, v in model.state_dict().items()}))
+    assert history.val_acc == [0.2, 0.5, 0.3, 0.4] and history.best_epoch == 2
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in snapshots[1].items()), "los pesos de la época 2"
+    assert not all(torch.equal(model.state_dict()[k], v) for k, v in snapshots[3].items())
+
+
+def test_the_transfer_helpers_never_evaluate_during_training(monkeypatch):
+    """train_head entrena sin datos de validación y mide en prueba una sola vez, al final."""
+    import course_utils.training as training
+
+    calls = []
+    real_fit = training.fit
+    monkeypatch.setattr(training, "fit", lambda model, train, val, *a, **k: calls.append(val) or real_fit(
+        model, train, val, *a, **k))
+    features, labels = torch.randn(40, 8), torch.arange(40) % 4
+    test_loader = make_loader(torch.utils.data.TensorDataset(torch.randn(20, 8), torch.arange(20) % 4), 10)
+    accuracy = training.train_head(features, labels, test_loader, 4, steps=3)
+    assert calls == [None] and 0 <= accuracy <= 1
+
+
+def test_top_confusions_are_the_largest_off_diagonal_fractions_of_each_row():
+    from course_utils.training import top_confusions
+
+    matrix = torch.tensor([[8, 2, 0], [1, 6, 3], [0, 5, 5]])
+    assert top_confusions(matrix, ["a", "b", "c"], count=3) == [
+        ("c", "b", 0.5), ("b", "c", 0.3), ("a", "b", 0.2)
+    ]
+    assert len(top_confusions(matrix, ["a", "b", "c"], count=50)) == 6, "solo hay 6 casillas fuera de la diagonal"
+    with pytest.raises(ValueError, match=r"matriz 2×2, pero llegó \(3, 3\)"):
+        top_confusions(matrix, ["a", "b"])

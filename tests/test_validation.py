@@ -341,7 +341,7 @@ def test_small_cnn_still_accepts_channels_first_batches():
         (lambda: show_histories([History()]), TypeError, r"diccionario \{nombre: History\} .* llegó list"),
         (lambda: show_histories({}), ValueError, "al menos un historial .* diccionario vacío"),
         (lambda: show_histories({"a": [0.5]}), TypeError, r"histories\['a'\] un historial .* llegó list"),
-        (lambda: _live_curves().update({"test_acc": [0.5]}), TypeError, "historial .* llegó dict, sin train_loss"),
+        (lambda: _live_curves().update({"val_acc": [0.5]}), TypeError, "historial .* llegó dict, sin train_loss"),
         # animaciones
         (lambda: flatten_matrix_gif(3, 4), TypeError, "path debe ser una ruta .* pero llegó int"),
         (lambda: flatten_matrix_gif("x.gif", 4.0), TypeError, "size debe ser un número entero, pero llegó float"),
