@@ -297,6 +297,30 @@ def show_histories(histories: dict, title: str = "Exactitud en validación", x: 
     return fig
 
 
+def show_schedule(rates: Sequence[float], momenta: Sequence[float] | None = None) -> plt.Figure:
+    """La tasa de aprendizaje de cada paso (y el impulso, si se da), como los deja un programador como OneCycleLR."""
+    rates = to_tensor(rates, "tasas de aprendizaje").double().reshape(-1)
+    if rates.numel() == 0 or not torch.isfinite(rates).all():
+        raise ValueError("Se esperaba una tasa de aprendizaje finita por paso, pero llegó una lista vacía o con nan.")
+    series = [("Tasa de aprendizaje", rates)]
+    if momenta is not None:
+        momenta = to_tensor(momenta, "impulsos").double().reshape(-1)
+        if momenta.shape != rates.shape:
+            raise ValueError(
+                f"Se esperaba un impulso por paso ({format_number(len(rates))}), pero llegaron "
+                f"{format_number(len(momenta))}."
+            )
+        series.append(("Impulso (beta1 de Adam)", momenta))
+    fig, axes = plt.subplots(1, len(series), figsize=(5 * len(series), 3.2), squeeze=False)
+    for ax, (title, values) in zip(axes.flat, series, strict=True):
+        ax.plot(range(1, len(values) + 1), values.numpy())
+        ax.set(title=title, xlabel="paso (lote)")
+        decimal_comma_ticks(ax.yaxis)
+        ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
 def show_transfer_study(
     results: dict, chance: float | None = None, title: str = "Transferencia frente a desde cero"
 ) -> plt.Figure:

@@ -296,13 +296,16 @@ def seconds_per_step(
     return (time.perf_counter() - start) / steps
 
 
-def _plan_message(budget_s: float, step_s: float, total_steps: int, batches_per_epoch: int) -> str:
+def _plan_message(
+    budget_s: float, step_s: float, total_steps: int, batches_per_epoch: int, evaluates: bool = True
+) -> str:
     """La línea que anuncia cuántos lotes caben en el presupuesto de ``fit_for_seconds``."""
     step_ms = format_number(step_s * 1000, 1 if step_s < 0.01 else 0)  # por debajo de 10 ms, con un decimal
     return (
         f"Presupuesto: {format_seconds(budget_s, 0)}. Un lote tarda {step_ms} ms en esta máquina, así que caben "
         f"{format_number(total_steps)} lotes ({format_number(total_steps / batches_per_epoch, 1)} épocas de "
-        f"{format_number(batches_per_epoch)} lotes). La evaluación al final de cada época no cuenta."
+        f"{format_number(batches_per_epoch)} lotes)."
+        + (" La evaluación en validación al final de cada época no cuenta." if evaluates else "")
     )
 
 
@@ -347,7 +350,7 @@ def fit_for_seconds(
     total_steps = max(1, int(left / (step_s * (1 + margin))))
     epochs = math.ceil(total_steps / len(train_loader))
     if verbose:
-        print(_plan_message(budget_s, step_s, total_steps, len(train_loader)))
+        print(_plan_message(budget_s, step_s, total_steps, len(train_loader), val_loader is not None))
     scheduler = make_scheduler(optimizer, total_steps) if make_scheduler is not None else None
     measuring = time.perf_counter() - start
     history = fit(

@@ -201,3 +201,22 @@ def test_transfer_study_plot_shows_every_method_budget_and_seed():
     plt.close(fig)
     with pytest.raises(ValueError, match="Se esperaba un diccionario"):
         show_transfer_study({})
+
+
+def test_show_schedule_draws_the_rate_and_the_momentum_of_every_step():
+    from course_utils.plots import show_schedule
+
+    rates, momenta = [0.001, 0.002, 0.0005], [0.95, 0.85, 0.9]
+    fig = show_schedule(rates, momenta)
+    assert [ax.get_title() for ax in fig.axes] == ["Tasa de aprendizaje", "Impulso (beta1 de Adam)"]
+    assert list(fig.axes[0].get_lines()[0].get_xdata()) == [1, 2, 3]
+    assert list(fig.axes[1].get_lines()[0].get_ydata()) == pytest.approx(momenta)
+    fig.canvas.draw()
+    assert all("." not in tick.get_text() for tick in fig.axes[1].get_yticklabels()), "coma decimal"
+    plt.close(fig)
+    assert len(show_schedule(rates).axes) == 1
+    plt.close("all")
+    with pytest.raises(ValueError, match="un impulso por paso \\(3\\), pero llegaron 2"):
+        show_schedule(rates, momenta[:2])
+    with pytest.raises(ValueError, match="tasa de aprendizaje finita por paso"):
+        show_schedule([])

@@ -226,20 +226,19 @@ def _benchmark_and_lesson_code(benchmark: str, notebook: str):
 
 
 def test_lesson_04_trains_with_the_benchmarked_recipe():
-    """La receta de la lección 04 (su versión 4) es la que mide benchmarks/train_mlp.py."""
+    """La receta de la lección 04 (su versión 6) es la que mide benchmarks/train_mlp.py (allí, con un presupuesto)."""
     bench, source = _benchmark_and_lesson_code("train_mlp.py", "04_entrenar_mlp_cifar10.ipynb")
     found = {
-        "BUDGET_S": r"PRESUPUESTO_S = (\d+)",
-        "LEARNING_RATE": r"AdamW\(modelo.parameters\(\), lr=([\d.e-]+),",
+        "LEARNING_RATE": r"AdamW\(parametros, lr=([\d.e-]+),",
         "WEIGHT_DECAY": r"AdamW\(.*weight_decay=([\d.e-]+)\)",
         "LABEL_SMOOTHING": r"CrossEntropyLoss\(label_smoothing=([\d.]+)\)",
-        "BATCH_SIZE": r"BatchTransform\(flip=True\)\),\s*batch_size=(\d+), shuffle=True",
+        "BATCH_SIZE": r"BatchTransform\(flip=True, seed=semilla\)\),\s*batch_size=(\d+), shuffle=True",
     }
     for name, pattern in found.items():
         values = {float(v) for v in re.findall(pattern, source)}
         assert values == {float(getattr(bench, name))}, (name, values)
-    assert re.search(r"OneCycleLR\(optimizador, max_lr=2e-3,", source) and bench.LEARNING_RATE == 2e-3
-    assert "fit_for_seconds(modelo, cargador, cargador_prueba, optimizador, PRESUPUESTO_S, programador," in source
+    assert re.search(r"nn.CrossEntropyLoss\(label_smoothing=0.1\), un_ciclo\(2e-3\)\)", source)
+    assert bench.LEARNING_RATE == 2e-3
 
 
 def test_features_are_computed_once_and_the_head_learns_on_them():
@@ -400,7 +399,8 @@ def test_fit_for_seconds_ends_within_the_budget_plus_one_evaluation(capsys, cloc
     assert len(history.seconds) <= math.ceil(planned[0] / 30)
     said = capsys.readouterr().out
     assert "Presupuesto: 2 s" in said or "Presupuesto: 1 s" in said
-    assert f"caben {planned[0]} lotes" in said and "La evaluación al final de cada época no cuenta" in said
+    assert f"caben {planned[0]} lotes" in said
+    assert "La evaluación en validación al final de cada época no cuenta" in said
     assert re.search(r"Un lote tarda \d+ ms en esta máquina", said), said
     assert re.search(r"lotes \(\d+,\d épocas de 30 lotes\)", said), said
 
@@ -410,7 +410,10 @@ def test_the_budget_plan_is_written_as_a_spanish_reader_expects():
 
     assert _plan_message(150, 0.013, 10_767, 196) == (
         "Presupuesto: 150 s. Un lote tarda 13 ms en esta máquina, así que caben 10 767 lotes (54,9 épocas de "
-        "196 lotes). La evaluación al final de cada época no cuenta."
+        "196 lotes). La evaluación en validación al final de cada época no cuenta."
+    )
+    assert _plan_message(150, 0.013, 10_767, 196, evaluates=False).endswith("(54,9 épocas de 196 lotes)."), (
+        "sin datos de validación no hay evaluación de la que hablar"
     )
     assert "Un lote tarda 0,4 ms" in _plan_message(1.5, 0.0004, 3, 2), "por debajo de 10 ms, con un decimal"
 
