@@ -96,3 +96,20 @@ def test_setup_seeds_and_prints(monkeypatch, capsys):
     line = capsys.readouterr().out.strip().splitlines()[0]
     assert line.startswith(f"Dispositivo: {device.type}") and "modo rápido" in line
     assert line.endswith("· 2 hilos de CPU")
+
+
+def test_setup_flushes_subnormal_numbers_to_zero(monkeypatch):
+    """Tras setup(), un float32 subnormal se vuelve cero (donde la CPU lo admite: set_flush_denormal da True)."""
+    monkeypatch.setenv("COURSE_QUICK", "1")
+    threads = torch.get_num_threads()
+    try:
+        supported = torch.set_flush_denormal(True)
+        torch.set_flush_denormal(False)
+        tiny = torch.tensor([1e-39], dtype=torch.float32)
+        assert (tiny * 1.0).item() != 0, "sin el ajuste, 1e-39 es un subnormal distinto de cero"
+        setup(verbose=False)
+        assert (tiny * 1.0).item() == 0 or not supported
+    finally:
+        torch.set_flush_denormal(False)
+        torch.set_num_threads(threads)
+        socket.setdefaulttimeout(None)
