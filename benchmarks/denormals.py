@@ -11,6 +11,7 @@ una. Uso: ``python benchmarks/denormals.py [CARPETA_CIFAR10] [--epocas N]``.
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 import torch
@@ -41,11 +42,14 @@ def main() -> None:
         sets["CIFAR-10"] = load_cifar10("train", data_dir=args.data, offline=True)
     supported = torch.set_flush_denormal(True)
     print(f"¿Admite esta CPU set_flush_denormal? {supported} (núcleos {torch.backends.cpu.get_cpu_capability()})")
+    result = {"flush_supported": supported, "epochs": args.epocas}
     for name, data in sets.items():
         slow, acc_slow = train_seconds(data, False, args.epocas)
         fast, acc_fast = train_seconds(data, True, args.epocas)
         print(f"{name}: {args.epocas} épocas, sin {slow:.1f} s (exactitud {acc_slow:.1%}) · con {fast:.1f} s "
               f"(exactitud {acc_fast:.1%}) · {slow / fast:.1f} veces más deprisa")
+        result[name] = {"without_s": round(slow, 1), "with_s": round(fast, 1)}
+    print(json.dumps(result, ensure_ascii=False))
 
 
 if __name__ == "__main__":
