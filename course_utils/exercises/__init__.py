@@ -26,17 +26,28 @@ from course_utils.exercises.lesson02 import (
     exercise_logits,
     exercise_single_output,
 )
+from course_utils.exercises.lesson03 import (
+    AccumulatedGradient,
+    DivergingLearningRate,
+    GradientByHand,
+    UpdateStep,
+    exercise_gradient_data,
+    exercise_learning_rates,
+    exercise_line_points,
+)
 from course_utils.exercises.lesson04 import Accuracy, InitialLoss, TrainingStep, exercise_predictions
 from course_utils.exercises.lesson05 import ConvOutputShape, ConvParameterCount, WriteResidualBlock
 from course_utils.exercises.lesson06 import FeatureMapSide, FreezeBackbone, FrozenCount, ReplaceHead
 from course_utils.exercises.lesson07 import ExtractFeatures
 
 __all__ = [
+    "AccumulatedGradient",
     "Accuracy",
     "BuildMLP",
     "ClassProbability",
     "ConvOutputShape",
     "ConvParameterCount",
+    "DivergingLearningRate",
     "Exercise",
     "ExtractFeatures",
     "FeatureMapSide",
@@ -46,6 +57,7 @@ __all__ = [
     "FlattenBatch",
     "FreezeBackbone",
     "FrozenCount",
+    "GradientByHand",
     "InitialLoss",
     "LogitsToNames",
     "NotAttempted",
@@ -53,10 +65,14 @@ __all__ = [
     "ReplaceHead",
     "TrainingStep",
     "UnflatPosition",
+    "UpdateStep",
     "WriteResidualBlock",
     "WrongAnswer",
     "exercise_batch",
     "exercise_batch_64",
+    "exercise_gradient_data",
+    "exercise_learning_rates",
+    "exercise_line_points",
     "exercise_logits",
     "exercise_predictions",
     "exercise_single_output",
