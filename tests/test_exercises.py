@@ -7,6 +7,7 @@ import ast
 import builtins
 import dis
 import inspect
+import json
 import math
 import re
 import textwrap
@@ -22,11 +23,13 @@ from torchvision import models
 from course_utils import exercises as ex
 from course_utils.data import CLASSES_EN, CLASSES_ES
 from course_utils.exercises import (  # los nombres que importan los cuadernos
+    AccumulatedGradient,
     Accuracy,
     BuildMLP,
     ClassProbability,
     ConvOutputShape,
     ConvParameterCount,
+    DivergingLearningRate,
     ExtractFeatures,
     FeatureMapSide,
     FixForward,
@@ -34,19 +37,25 @@ from course_utils.exercises import (  # los nombres que importan los cuadernos
     FlattenBatch,
     FreezeBackbone,
     FrozenCount,
+    GradientByHand,
     InitialLoss,
     LogitsToNames,
     ParameterCount,
     ReplaceHead,
     TrainingStep,
     UnflatPosition,
+    UpdateStep,
     WriteResidualBlock,
     exercise_batch_64,
+    exercise_gradient_data,
+    exercise_learning_rates,
+    exercise_line_points,
     exercise_logits,
     exercise_predictions,
     exercise_single_output,
     lesson01,
     lesson02,
+    lesson03,
     lesson04,
     lesson05,
     lesson06,
@@ -62,6 +71,10 @@ ALL = [
     ParameterCount,
     FixForward,
     ClassProbability,
+    GradientByHand,
+    AccumulatedGradient,
+    UpdateStep,
+    DivergingLearningRate,
     Accuracy,
     InitialLoss,
     TrainingStep,
@@ -81,6 +94,7 @@ WITH_SKELETON = [
     BuildMLP,
     FixForward,
     ClassProbability,
+    UpdateStep,
     TrainingStep,
     WriteResidualBlock,
     FreezeBackbone,
@@ -89,8 +103,27 @@ WITH_SKELETON = [
 ]
 
 
+LESSON_03 = Path(__file__).resolve().parent.parent / "notebooks" / "03_como_aprende_una_red.ipynb"
+
+
+def _lesson_function(notebook: Path, name: str):
+    """La función ``name`` tal como la define una celda del cuaderno (solo el ``def``, sin el resto de la celda)."""
+    for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] != "code":
+            continue
+        tree = ast.parse("".join(cell["source"]))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and node.name == name:
+                namespace = {"torch": torch}
+                exec(compile(ast.Module([node], type_ignores=[]), notebook.name, "exec"), namespace)
+                return namespace[name]
+    raise LookupError(f"{notebook.name} no define la función {name}")
+
+
 def _namespace() -> dict:
     """Las variables del cuaderno que usan las soluciones, incluidas algunas que el alumno podría tener ya."""
+    x_ej, y_ej, w_ej = exercise_gradient_data()
+    x_recta_ej, y_recta_ej = exercise_line_points()
     return {
         "torch": torch,
         "nn": nn,
@@ -100,6 +133,13 @@ def _namespace() -> dict:
         "salida_ejercicio": exercise_single_output(),
         "logits_ej": exercise_predictions()[0],
         "etiquetas_ej": exercise_predictions()[1],
+        "x_ej": x_ej,
+        "y_ej": y_ej,
+        "w_ej": w_ej,
+        "x_recta_ej": x_recta_ej,
+        "y_recta_ej": y_recta_ej,
+        "tasas_ej": exercise_learning_rates(),
+        "descenso": _lesson_function(LESSON_03, "descenso"),  # la de la sección 4 de la lección 03
         "math": math,
         "models": models,
         # Variables de celdas anteriores de las lecciones, con los nombres que usan los esqueletos.
@@ -130,7 +170,7 @@ def _outside_code(message: str) -> str:
 
 def test_every_name_the_notebooks_import_is_in_the_package():
     assert {kind.__module__ for kind in ALL} == {
-        f"course_utils.exercises.lesson{n}" for n in ("01", "02", "04", "05", "06", "07")
+        f"course_utils.exercises.lesson{n}" for n in ("01", "02", "03", "04", "05", "06", "07")
     }
     assert set(ex.__all__) >= {kind.__name__ for kind in ALL} | {"exercise_batch", "Exercise", "Feedback"}
 
@@ -601,6 +641,77 @@ def _probability_log(salida, k):
     return torch.log_softmax(salida, dim=1)[0, k]
 
 
+# Las respuestas del paso de descenso de gradiente de la lección 03.
+def _update_rebinding(parametros, lr):
+    with torch.no_grad():
+        for p in parametros:
+            p = p - lr * p.grad  # crea otro tensor: el parámetro no cambia
+    for p in parametros:
+        p.grad.zero_()
+
+
+def _update_uphill(parametros, lr):
+    with torch.no_grad():
+        for p in parametros:
+            p += lr * p.grad
+    for p in parametros:
+        p.grad.zero_()
+
+
+def _update_without_lr(parametros, lr):
+    with torch.no_grad():
+        for p in parametros:
+            p -= p.grad
+    for p in parametros:
+        p.grad.zero_()
+
+
+def _update_outside_no_grad(parametros, lr):
+    for p in parametros:
+        p -= lr * p.grad
+        p.grad.zero_()
+
+
+def _update_fixed_rate(parametros, lr):
+    with torch.no_grad():
+        for p in parametros:
+            p -= 0.1 * p.grad
+    for p in parametros:
+        p.grad.zero_()
+
+
+def _update_first_only(parametros, lr):
+    with torch.no_grad():
+        parametros[0] -= lr * parametros[0].grad
+    for p in parametros:
+        p.grad.zero_()
+
+
+def _update_after_zeroing(parametros, lr):
+    for p in parametros:
+        p.grad.zero_()
+    with torch.no_grad():
+        for p in parametros:
+            p -= lr * p.grad
+
+
+def _update_and_freeze(parametros, lr):
+    with torch.no_grad():
+        for p in parametros:
+            p -= lr * p.grad
+    for p in parametros:
+        p.grad = None
+        p.requires_grad_(False)
+
+
+def _update_twice_the_step(parametros, lr):
+    with torch.no_grad():
+        for p in parametros:
+            p -= 2 * lr * p.grad
+    for p in parametros:
+        p.grad.zero_()
+
+
 def _extract_in_train_mode(tronco, cargador):
     with torch.no_grad():
         return torch.cat([tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador])
@@ -704,6 +815,36 @@ WRONG = [
     (ClassProbability, _probability_in_place, "tu función modifica la salida que recibe"),
     (ClassProbability, _probability_log, "log_softmax"),
     (ClassProbability, lambda salida, k: torch.softmax(salida, dim=1), "se esperaba un solo número"),
+    (GradientByHand, 30.0, "30,0 es la suma de los cuatro términos: la pérdida es una media"),
+    (GradientByHand, 3.75, "le falta el 2 que baja del cuadrado"),
+    (GradientByHand, 3.5, "le falta multiplicar cada término por su x_i"),
+    (GradientByHand, -7.5, "tiene el signo cambiado"),
+    (GradientByHand, 6.75, "es la pérdida L(w) en w = 2,0, no su pendiente"),
+    (GradientByHand, 1.0, "tu respuesta es 1,0, pero dL/dw vale 7,5"),
+    (GradientByHand, torch.tensor([7.5]), "Sácalo con `.item()`"),
+    (AccumulatedGradient, -12.0, "es el gradiente de un solo backward"),
+    (AccumulatedGradient, -12.0, "le suma el gradiente nuevo"),
+    (AccumulatedGradient, 36.0, "tiene el signo cambiado"),
+    (AccumulatedGradient, -18.0, "le falta el 2 de 2·w"),
+    (AccumulatedGradient, 9.0, "sale de la pérdida"),
+    (AccumulatedGradient, 0.0, "pero el código deja w.grad = -36,0"),
+    (UpdateStep, _update_rebinding, "los parámetros no han cambiado. `p = p - lr * p.grad` no sirve"),
+    (UpdateStep, _update_after_zeroing, "los parámetros no han cambiado"),
+    (UpdateStep, _update_uphill, "has sumado el gradiente en vez de restarlo"),
+    (UpdateStep, _update_without_lr, "falta multiplicarlo por la tasa de aprendizaje"),
+    (UpdateStep, _update_outside_no_grad, "fuera de `torch.no_grad()`"),
+    (UpdateStep, _update_fixed_rate, "con lr = 0,5, tu paso es el de lr = 0,1: usa el argumento `lr`"),
+    (UpdateStep, _update_first_only, "el parámetro b no ha cambiado"),
+    (UpdateStep, _update_and_freeze, "ya no son tensores hoja con requires_grad=True"),
+    (UpdateStep, _update_twice_the_step, "los parámetros no valen lo que deberían"),
+    (UpdateStep, 0.1, "se esperaba una función"),
+    (DivergingLearningRate, 0.1, "con lr = 0,10 la pérdida baja de"),
+    (DivergingLearningRate, 0.1, "no diverge. Prueba las tasas mayores"),
+    (DivergingLearningRate, 0.3, "con lr = 0,30 la pérdida sí diverge, pero hay una tasa menor"),
+    (DivergingLearningRate, 0.5, "hay una tasa menor en la lista"),
+    (DivergingLearningRate, 0.2, "0,2 no está en la lista `tasas_ej`"),
+    (DivergingLearningRate, 0.4543, "no está en la lista"),
+    (DivergingLearningRate, [0.15, 0.3, 0.5], "has guardado varias tasas"),
     (Accuracy, 25.0, "25,0 es un porcentaje: se esperaba la fracción, 0,25 (un 25,0 % de aciertos)"),
     (Accuracy, 3, "3 es el número de aciertos"),
     (Accuracy, torch.ones(12), "es un tensor de forma (12,)"),
@@ -856,6 +997,9 @@ NUMERIC_VALUES = [
     (ConvParameterCount, 128 * 64 * 3 * 3 + 128),
     (Accuracy, _accuracy()),
     (InitialLoss, math.log(10)),
+    (GradientByHand, 7.5),
+    (AccumulatedGradient, -36.0),
+    (DivergingLearningRate, 0.15),
 ]
 # Los ejercicios cuya respuesta es una función que devuelve números: (ejercicio, función correcta que pasa cada
 # número devuelto por `convert`).
@@ -1035,6 +1179,7 @@ LEARNER_ERRORS = [
     (FlatPosition, lambda c, h, w, forma: c / 0, "ZeroDivisionError: division by zero"),
     (ClassProbability, lambda salida, k: [][k], "IndexError: list index out of range"),
     (TrainingStep, lambda *args: int("uno"), "ValueError: invalid literal for int() with base 10: 'uno'"),
+    (UpdateStep, lambda parametros, lr: parametros[2], "IndexError: list index out of range"),
     (FreezeBackbone, lambda modelo: modelo.cabeza, "AttributeError: 'ResNet' object has no attribute 'cabeza'"),
     (FixForward, _InitFails, "ValueError: no me apetece"),
     (FixForward, _ForwardFails, "KeyError: 'sesgo'"),
@@ -1220,6 +1365,12 @@ def _step_returning_the_loss_after_the_update(modelo, imagenes, etiquetas, optim
     return funcion_perdida(modelo(imagenes), etiquetas).item()  # la pérdida con los pesos ya actualizados
 
 
+def _update_without_zeroing(parametros, lr):
+    with torch.no_grad():
+        for p in parametros:
+            p -= lr * p.grad  # bien, pero los gradientes se quedan
+
+
 class _SigmoidBlock(_Block):
     def forward(self, x):
         return torch.sigmoid(x + self.f(x))  # sigmoide en vez de ReLU
@@ -1258,6 +1409,10 @@ LAST_CHECK = [
     (ParameterCount, "verify", 768, "tu respuesta es 768, pero la capa tiene 131 328 parámetros"),
     (FixForward, "verify", _FixedWithSqueeze, "con un lote de una imagen la salida tiene forma (10,), no (1, 10)"),
     (ClassProbability, "_check_case", _probability_without_normalizing, "pero la probabilidad de la clase 3 es"),
+    (GradientByHand, "verify", 1.0, "tu respuesta es 1,0, pero dL/dw vale 7,5 con estos puntos."),
+    (AccumulatedGradient, "verify", 0.0, "tu respuesta es 0,0, pero el código deja w.grad = -36,0."),
+    (UpdateStep, "_check_step", _update_without_zeroing, "pero sus gradientes siguen ahí"),
+    (DivergingLearningRate, "verify", 0.3, "pero hay una tasa menor en la lista con la que ya diverge"),
     (Accuracy, "verify", 0.5, "tu exactitud es 0,5000, pero la del lote es 0,2500"),
     (InitialLoss, "verify", 2.0, "tu respuesta es 2,0, pero −log(1/10) ≈ 2,3026"),
     (TrainingStep, "verify", _step_returning_the_loss_after_the_update, "pero la pérdida del paso 1 era"),
@@ -1301,7 +1456,7 @@ def test_an_answer_that_passes_every_check_but_the_last_is_caught_by_the_last(ki
 def test_every_exercise_of_every_lesson_has_a_last_check_test():
     kinds = {
         value
-        for module in (lesson01, lesson02, lesson04, lesson05, lesson06, lesson07)
+        for module in (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07)
         for value in vars(module).values()
         if isinstance(value, type) and issubclass(value, ex.Exercise) and value.__module__ == module.__name__
     }
@@ -1311,7 +1466,8 @@ def test_every_exercise_of_every_lesson_has_a_last_check_test():
 def test_the_readme_lists_every_lesson_s_exercises():
     """La tabla de ejercicios del README tiene una fila por lección, con tantos ejercicios como el módulo."""
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    for number, module in enumerate((lesson01, lesson02, lesson04, lesson05, lesson06, lesson07), start=1):
+    modules = (lesson01, lesson02, lesson03, lesson04, lesson05, lesson06, lesson07)
+    for number, module in enumerate(modules, start=1):
         kinds = [
             value
             for value in vars(module).values()
@@ -1350,3 +1506,68 @@ def test_valid_answers_written_another_way_are_accepted_and_huge_numbers_are_jus
     for exercise in (ex.ParameterCount(), ex.Accuracy()):
         feedback = exercise.evaluate(10**400)
         assert feedback.status == "incorrecto" and "más de 10^399" in feedback.message, feedback.message
+
+
+# --- Lección 03: el paso de descenso, la tasa que diverge y los datos que enseña el cuaderno ------------------
+
+
+def test_update_step_accepts_the_usual_ways():
+    """Cualquier forma de cambiar el tensor en el sitio vale, y borrar el gradiente con zero_() o con None también."""
+    updates = (
+        "p -= lr * p.grad",
+        "p.sub_(lr * p.grad)",
+        "p.add_(p.grad, alpha=-lr)",
+        "p.copy_(p - lr * p.grad)",
+        "p.data -= lr * p.grad",
+    )
+    for update in updates:
+        for clear in ("p.grad.zero_()", "p.grad = None"):
+            code = (
+                "def paso_descenso(parametros, lr):\n    with torch.no_grad():\n        for p in parametros:\n"
+                f"            {update}\n    for p in parametros:\n        {clear}"
+            )
+            feedback = UpdateStep().evaluate(_run(code, "paso_descenso"))
+            assert feedback.correct, (update, clear, feedback.message)
+
+
+def test_the_diverging_rate_is_computed_from_the_data(monkeypatch):
+    """La respuesta no está escrita en el corrector: sale de ejecutar el descenso, y coincide con la teoría.
+
+    En un error cuadrático medio, el descenso de gradiente diverge cuando lr > 2 / λ, con λ el mayor valor propio
+    de la matriz hessiana (2 · [[media(x²), media(x)], [media(x), 1]] para la recta w·x + b).
+    """
+
+    def threshold(x):
+        x = x.double()
+        hessian = 2 * torch.stack([torch.stack([(x * x).mean(), x.mean()]), torch.stack([x.mean(), torch.tensor(1.0)])])
+        return 2 / torch.linalg.eigvalsh(hessian.double()).max().item()
+
+    rates = exercise_learning_rates()
+    x, _ = exercise_line_points()
+    expected = min(lr for lr in rates if lr > threshold(x))
+    assert DivergingLearningRate.expected() == expected == 0.15
+    # Sin tasas pegadas a la frontera: la respuesta no depende de redondeos ni de float32 o float64.
+    assert all(abs(lr - threshold(x)) > 0.15 * threshold(x) for lr in rates)
+    # Con los puntos de la sección 4 de la lección (x de 0 a 2), la frontera sube y la respuesta cambia.
+    lesson_x = torch.linspace(0, 2, 20)
+    monkeypatch.setattr(lesson03, "exercise_line_points", lambda: (lesson_x, 1.5 * lesson_x + 0.5))
+    assert DivergingLearningRate.expected() == 0.5 == min(lr for lr in rates if lr > threshold(lesson_x))
+    assert DivergingLearningRate().evaluate(0.5).correct
+    assert "no diverge" in DivergingLearningRate().evaluate(0.15).message
+
+
+def test_the_lesson_03_notebook_shows_the_data_its_exercises_check():
+    """Lo que el cuaderno enseña en los enunciados es lo que comprueban los ejercicios."""
+    nb = json.loads(LESSON_03.read_text(encoding="utf-8"))
+    markdown = "\n".join("".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown")
+    x, y, w = exercise_gradient_data()
+    assert x.tolist() == [1, 2, -1, 3] and y.tolist() == [-1, 0, -1, 5] and w == 2
+    assert "`x_ej = (1, 2, −1, 3)`" in markdown and "`y_ej = (−1, 0, −1, 5)`" in markdown
+    assert "`w_ej = 2`" in markdown
+    assert lesson03.ACCUMULATION_CODE in markdown
+    assert AccumulatedGradient.expected() == -36.0
+    x, _ = exercise_line_points()
+    assert (len(x), x.min().item(), x.max().item()) == (12, 1.0, 4.0)
+    assert "otros 12 puntos" in markdown and "con `x` entre 1 y 4" in markdown
+    assert f"pasos={lesson03.DIVERGENCE_STEPS}" in DivergingLearningRate.hint
+    assert f"y {lesson03.DIVERGENCE_STEPS} pasos" in markdown
