@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import builtins
 import dis
+import functools
 import inspect
 import json
 import math
@@ -106,6 +107,7 @@ WITH_SKELETON = [
 LESSON_03 = Path(__file__).resolve().parent.parent / "notebooks" / "03_como_aprende_una_red.ipynb"
 
 
+@functools.cache
 def _lesson_function(notebook: Path, name: str):
     """La función ``name`` tal como la define una celda del cuaderno (solo el ``def``, sin el resto de la celda)."""
     for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]:
