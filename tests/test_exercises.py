@@ -124,7 +124,7 @@ def _lesson_function(notebook: Path, name: str):
 
 def _namespace() -> dict:
     """Las variables del cuaderno que usan las soluciones, incluidas algunas que el alumno podría tener ya."""
-    x_ej, y_ej, w_ej = exercise_gradient_data()
+    x_ej, y_ej, w_ej, b_ej = exercise_gradient_data()
     x_recta_ej, y_recta_ej = exercise_line_points()
     return {
         "torch": torch,
@@ -138,6 +138,7 @@ def _namespace() -> dict:
         "x_ej": x_ej,
         "y_ej": y_ej,
         "w_ej": w_ej,
+        "b_ej": b_ej,
         "x_recta_ej": x_recta_ej,
         "y_recta_ej": y_recta_ej,
         "tasas_ej": exercise_learning_rates(),
@@ -817,13 +818,15 @@ WRONG = [
     (ClassProbability, _probability_in_place, "tu función modifica la salida que recibe"),
     (ClassProbability, _probability_log, "log_softmax"),
     (ClassProbability, lambda salida, k: torch.softmax(salida, dim=1), "se esperaba un solo número"),
-    (GradientByHand, 30.0, "30,0 es la suma de los cuatro términos: la pérdida es una media"),
-    (GradientByHand, 3.75, "le falta el 2 que baja del cuadrado"),
-    (GradientByHand, 3.5, "le falta multiplicar cada término por su x_i"),
-    (GradientByHand, -7.5, "tiene el signo cambiado"),
-    (GradientByHand, 6.75, "es la pérdida L(w) en w = 2,0, no su pendiente"),
-    (GradientByHand, 1.0, "tu respuesta es 1,0, pero dL/dw vale 7,5"),
-    (GradientByHand, torch.tensor([7.5]), "Sácalo con `.item()`"),
+    (GradientByHand, 5.0, "5,0 es dL/dw, la pendiente respecto al peso w, y se pide la pendiente respecto a b"),
+    (GradientByHand, 6.0, "6,0 es la suma de los cuatro términos: la pérdida es una media"),
+    (GradientByHand, 0.75, "le falta el 2 que baja del cuadrado"),
+    (GradientByHand, -1.5, "tiene el signo cambiado"),
+    (GradientByHand, 3.5, "en 3,5 falta b: el modelo es w·x + b, con b_ej = -1"),
+    (GradientByHand, 4.25, "es la pérdida L en ese punto, no su pendiente respecto a b"),
+    (GradientByHand, 7.5, "tu respuesta es 7,5, pero dL/db vale 1,5"),  # la respuesta del ejercicio anterior, dL/dw
+    (GradientByHand, 1.0, "tu respuesta es 1,0, pero dL/db vale 1,5"),
+    (GradientByHand, torch.tensor([1.5]), "Sácalo con `.item()`"),
     (AccumulatedGradient, -12.0, "es el gradiente de un solo backward"),
     (AccumulatedGradient, -12.0, "le suma el gradiente nuevo"),
     (AccumulatedGradient, 36.0, "tiene el signo cambiado"),
@@ -841,9 +844,10 @@ WRONG = [
     (UpdateStep, _update_twice_the_step, "los parámetros no valen lo que deberían"),
     (UpdateStep, 0.1, "se esperaba una función"),
     (DivergingLearningRate, 0.1, "con lr = 0,10 la pérdida baja de"),
-    (DivergingLearningRate, 0.1, "no diverge. Prueba las tasas mayores"),
-    (DivergingLearningRate, 0.3, "con lr = 0,30 la pérdida sí diverge, pero hay una tasa menor"),
-    (DivergingLearningRate, 0.5, "hay una tasa menor en la lista"),
+    (DivergingLearningRate, 0.1, "en 30 pasos: el descenso converge, no diverge."),
+    (DivergingLearningRate, 0.01, "con lr = 0,01 la pérdida baja de"),
+    (DivergingLearningRate, 0.3, "con lr = 0,30 la pérdida sí diverge, pero no es la menor tasa de la lista"),
+    (DivergingLearningRate, 0.5, "no es la menor tasa de la lista con la que diverge."),
     (DivergingLearningRate, 0.2, "0,2 no está en la lista `tasas_ej`"),
     (DivergingLearningRate, 0.4543, "no está en la lista"),
     (DivergingLearningRate, [0.15, 0.3, 0.5], "has guardado varias tasas"),
@@ -999,7 +1003,7 @@ NUMERIC_VALUES = [
     (ConvParameterCount, 128 * 64 * 3 * 3 + 128),
     (Accuracy, _accuracy()),
     (InitialLoss, math.log(10)),
-    (GradientByHand, 7.5),
+    (GradientByHand, 1.5),
     (AccumulatedGradient, -36.0),
     (DivergingLearningRate, 0.15),
 ]
@@ -1411,10 +1415,10 @@ LAST_CHECK = [
     (ParameterCount, "verify", 768, "tu respuesta es 768, pero la capa tiene 131 328 parámetros"),
     (FixForward, "verify", _FixedWithSqueeze, "con un lote de una imagen la salida tiene forma (10,), no (1, 10)"),
     (ClassProbability, "_check_case", _probability_without_normalizing, "pero la probabilidad de la clase 3 es"),
-    (GradientByHand, "verify", 1.0, "tu respuesta es 1,0, pero dL/dw vale 7,5 con estos puntos."),
+    (GradientByHand, "verify", 1.0, "tu respuesta es 1,0, pero dL/db vale 1,5 con estos datos."),
     (AccumulatedGradient, "verify", 0.0, "tu respuesta es 0,0, pero el código deja w.grad = -36,0."),
     (UpdateStep, "_check_step", _update_without_zeroing, "pero sus gradientes siguen ahí"),
-    (DivergingLearningRate, "verify", 0.3, "pero hay una tasa menor en la lista con la que ya diverge"),
+    (DivergingLearningRate, "verify", 0.3, "pero no es la menor tasa de la lista con la que diverge."),
     (Accuracy, "verify", 0.5, "tu exactitud es 0,5000, pero la del lote es 0,2500"),
     (InitialLoss, "verify", 2.0, "tu respuesta es 2,0, pero −log(1/10) ≈ 2,3026"),
     (TrainingStep, "verify", _step_returning_the_loss_after_the_update, "pero la pérdida del paso 1 era"),
@@ -1558,14 +1562,30 @@ def test_the_diverging_rate_is_computed_from_the_data(monkeypatch):
     assert "no diverge" in DivergingLearningRate().evaluate(0.15).message
 
 
+def test_the_diverging_rate_feedback_does_not_point_the_way():
+    """Con una tasa equivocada, el corrector dice si diverge o no, pero no hacia dónde buscar (issue de la revisión:
+    con «prueba las tasas mayores» o «hay una tasa menor», la respuesta salía a tientas)."""
+    expected = DivergingLearningRate.expected()
+    for lr in exercise_learning_rates():
+        feedback = DivergingLearningRate().evaluate(lr)
+        if lr == expected:
+            assert feedback.correct, feedback.message
+            continue
+        message = feedback.message.lower()
+        assert not feedback.correct and ("no diverge" in message) == (lr < expected), (lr, message)
+        assert not any(word in message for word in ("mayor", "prueba", "de menor a")), (lr, message)
+        assert message.count("menor") == (lr > expected), (lr, message)  # solo «no es la menor tasa…»
+
+
 def test_the_lesson_03_notebook_shows_the_data_its_exercises_check():
     """Lo que el cuaderno enseña en los enunciados es lo que comprueban los ejercicios."""
     nb = json.loads(LESSON_03.read_text(encoding="utf-8"))
     markdown = "\n".join("".join(cell["source"]) for cell in nb["cells"] if cell["cell_type"] == "markdown")
-    x, y, w = exercise_gradient_data()
-    assert x.tolist() == [1, 2, -1, 3] and y.tolist() == [-1, 0, -1, 5] and w == 2
+    x, y, w, b = exercise_gradient_data()
+    assert x.tolist() == [1, 2, -1, 3] and y.tolist() == [-1, 0, -1, 5] and (w, b) == (2, -1)
     assert "`x_ej = (1, 2, −1, 3)`" in markdown and "`y_ej = (−1, 0, −1, 5)`" in markdown
-    assert "`w_ej = 2`" in markdown
+    assert "`w_ej = 2`" in markdown and "`b_ej = −1`" in markdown
+    assert GradientByHand.expected() == 1.5  # dL/db por autograd: (2/4)·(2 + 3 − 2 + 0)
     assert lesson03.ACCUMULATION_CODE in markdown
     assert AccumulatedGradient.expected() == -36.0
     x, _ = exercise_line_points()

@@ -12,68 +12,81 @@ from course_utils.exercises.framework import Exercise, WrongAnswer, _close, _for
 from course_utils.formatting import format_number
 
 
-def exercise_gradient_data() -> tuple[torch.Tensor, torch.Tensor, float]:
-    """Los puntos (x, y) y el peso w del ejercicio del gradiente a mano."""
-    return torch.tensor([1.0, 2.0, -1.0, 3.0]), torch.tensor([-1.0, 0.0, -1.0, 5.0]), 2.0
+def exercise_gradient_data() -> tuple[torch.Tensor, torch.Tensor, float, float]:
+    """Los puntos (x, y), el peso w y el sesgo b del ejercicio del gradiente a mano."""
+    return torch.tensor([1.0, 2.0, -1.0, 3.0]), torch.tensor([-1.0, 0.0, -1.0, 5.0]), 2.0, -1.0
 
 
 class GradientByHand(Exercise):
-    title = "Ejercicio 1 · un gradiente a mano"
-    variable = "gradiente_w"
+    title = "Ejercicio 1 · el gradiente respecto a b, a mano"
+    variable = "gradiente_b"
     hint = (
-        "Es la fórmula de la sección 1: dL/dw = (2/n)·Σ (w·x_i − y_i)·x_i. Calcula primero los cuatro errores "
-        "w·x_i − y_i, multiplica cada uno por su x_i y por 2, y haz la media (suma y divide entre 4)."
+        "Deriva como en la sección 1, con la regla de la cadena: la derivada de (w·x_i + b − y_i)² respecto a b es "
+        "2·(w·x_i + b − y_i) por la derivada de lo de dentro, w·x_i + b − y_i, respecto a b. ¿Cuánto vale esa "
+        "derivada, si w, x_i e y_i no cambian al mover b? Después, haz la media sobre los cuatro puntos."
     )
     solution = (
-        "errores = w_ej * x_ej - y_ej  # 3, 4, −1 y 1\n"
-        "gradiente_w = (2 * errores * x_ej).mean().item()  # (6 + 16 + 2 + 6) / 4 = 7,5"
+        "errores = w_ej * x_ej + b_ej - y_ej  # 2, 3, −2 y 0\n"
+        "# la derivada de w·x_i + b − y_i respecto a b es 1: dL/db = (2/n)·Σ (w·x_i + b − y_i)\n"
+        "gradiente_b = (2 * errores).mean().item()  # (4 + 6 − 4 + 0) / 4 = 1,5"
     )
 
     @staticmethod
-    def _values() -> dict[str, float]:
-        """La respuesta y lo que dan las fórmulas equivocadas más frecuentes."""
-        x, y, w = exercise_gradient_data()
-        errors = w * x - y
+    def expected() -> float:
+        """dL/db con estos datos, calculada por autograd (no con la fórmula que tiene que deducir el alumno)."""
+        x, y, w, b = exercise_gradient_data()
+        bias = torch.tensor(b, requires_grad=True)
+        ((w * x + bias - y) ** 2).mean().backward()
+        return bias.grad.item()
+
+    @staticmethod
+    def _wrong_values() -> dict[str, float]:
+        """Lo que dan las fórmulas equivocadas más frecuentes."""
+        x, y, w, b = exercise_gradient_data()
+        errors = w * x + b - y
         return {
-            "correcto": (2 * errors * x).mean().item(),
-            "suma": (2 * errors * x).sum().item(),
-            "sin 2": (errors * x).mean().item(),
-            "sin x": (2 * errors).mean().item(),
-            "signo": (2 * (y - w * x) * x).mean().item(),
+            "dL/dw": (2 * errors * x).mean().item(),
+            "suma": (2 * errors).sum().item(),
+            "sin 2": errors.mean().item(),
+            "signo": (2 * (y - w * x - b)).mean().item(),
+            "sin b": (2 * (w * x - y)).mean().item(),
             "pérdida": (errors**2).mean().item(),
         }
 
     def verify(self, answer: float) -> None:
         answer = _number(answer)
-        values = self._values()
-        expected, shown = values["correcto"], _format(answer)
+        expected, shown = self.expected(), _format(answer)
         if _close(answer, expected, 1e-3):
             return
-        if _close(answer, values["suma"], 1e-3):
+        wrong = self._wrong_values()
+        if _close(answer, wrong["dL/dw"], 1e-3):
+            raise WrongAnswer(
+                f"{shown} es dL/dw, la pendiente respecto al peso w, y se pide la pendiente respecto a b. En la regla "
+                "de la cadena cambia la derivada de lo de dentro: ¿cuánto vale la de w·x_i + b − y_i respecto a b?"
+            )
+        if _close(answer, wrong["suma"], 1e-3):
             raise WrongAnswer(
                 f"{shown} es la suma de los cuatro términos: la pérdida es una media, así que su derivada también. "
                 "Divide entre n = 4."
             )
-        if _close(answer, values["sin 2"], 1e-3):
+        if _close(answer, wrong["sin 2"], 1e-3):
             raise WrongAnswer(
-                f"a {shown} le falta el 2 que baja del cuadrado: la derivada de (w·x − y)² respecto a w es "
-                "2·(w·x − y)·x."
+                f"a {shown} le falta el 2 que baja del cuadrado: la derivada de (w·x + b − y)² empieza por "
+                "2·(w·x + b − y)."
             )
-        if _close(answer, values["sin x"], 1e-3):
+        if _close(answer, wrong["signo"], 1e-3):
             raise WrongAnswer(
-                f"a {shown} le falta multiplicar cada término por su x_i: por la regla de la cadena, la derivada "
-                "de (w·x − y)² es 2·(w·x − y) por la derivada de lo de dentro, que es x."
+                f"{shown} tiene el signo cambiado. Si escribes el error como (y − w·x − b), la derivada de lo de "
+                "dentro respecto a b es −1, y ese signo menos no se puede perder."
             )
-        if _close(answer, values["signo"], 1e-3):
+        if _close(answer, wrong["sin b"], 1e-3):
             raise WrongAnswer(
-                f"{shown} tiene el signo cambiado. Si escribes el error como (y − w·x), la derivada de lo de dentro "
-                "es −x, y ese signo menos no se puede perder; con (w·x − y) no hay signo que perder."
+                f"en {shown} falta b: el modelo es w·x + b, con b_ej = {format_number(exercise_gradient_data()[3])}, "
+                "así que cada error es w·x_i + b − y_i."
             )
-        if _close(answer, values["pérdida"], 1e-3):
-            raise WrongAnswer(
-                f"{shown} es la pérdida L(w) en w = {_format(exercise_gradient_data()[2])}, no su pendiente dL/dw."
-            )
-        raise WrongAnswer(f"tu respuesta es {shown}, pero dL/dw vale {_format(expected)} con estos puntos.")
+        if _close(answer, wrong["pérdida"], 1e-3):
+            raise WrongAnswer(f"{shown} es la pérdida L en ese punto, no su pendiente respecto a b.")
+        raise WrongAnswer(f"tu respuesta es {shown}, pero dL/db vale {_format(expected)} con estos datos.")
 
 
 ACCUMULATION_CODE = (
@@ -320,11 +333,11 @@ class DivergingLearningRate(Exercise):
         if not diverges(losses):
             raise WrongAnswer(
                 f"con lr = {format_number(chosen, 2)} la pérdida baja de {format_number(losses[0], 3)} a "
-                f"{format_number(losses[-1], 3)} en {DIVERGENCE_STEPS} pasos: no diverge. Prueba las tasas mayores."
+                f"{format_number(losses[-1], 3)} en {DIVERGENCE_STEPS} pasos: el descenso converge, no diverge."
             )
         expected = self.expected()
         if chosen != expected:
             raise WrongAnswer(
-                f"con lr = {format_number(chosen, 2)} la pérdida sí diverge, pero hay una tasa menor en la lista con "
-                "la que ya diverge: pruébalas todas, de menor a mayor."
+                f"con lr = {format_number(chosen, 2)} la pérdida sí diverge, pero no es la menor tasa de la lista "
+                "con la que diverge."
             )
