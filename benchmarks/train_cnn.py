@@ -11,6 +11,10 @@ se mide una sola vez, al agotar el presupuesto (la evaluación no cuenta como en
   prueba la media de la imagen y su reflejo (volteo en prueba).
 - MLP: la receta de la lección 04 (AdamW, weight decay, OneCycleLR, suavizado de etiquetas, volteo).
 
+Para explorar otros ajustes de la CNN (``--widths``, ``--batch``, ``--lr``), el script aparta 5000 imágenes de
+entrenamiento como validación y mide en ellas, no en prueba: elegir mirando la prueba la convertiría en otra
+validación.
+
 Uso: ``python benchmarks/train_cnn.py [RAÍZ_IMAGEFOLDER] [--budget S]``. La última línea es un objeto JSON.
 """
 
@@ -133,18 +137,26 @@ def main() -> None:
         _, data_dir = linked_data_dir(Path(workdir), args.root)
         train = data.load_cifar10("train", data_dir=data_dir, offline=True)
         test = data.load_cifar10("test", data_dir=data_dir, offline=True)
+    exploring = (args.widths, args.batch, args.lr) != (CNN_WIDTHS, CNN_BATCH_SIZE, CNN_LEARNING_RATE)
+    where = "prueba"
+    if exploring:  # elegir ajustes mirando la prueba la convertiría en validación: se aparta una de verdad
+        train, test = train.split_validation(5000, seed=0)
+        where = "validación"
+        print("Ajustes distintos de los de la lección 05: se entrena con 45 000 imágenes y se mide en 5000 de "
+              "validación apartadas de las de entrenamiento, no en prueba.", flush=True)
     test_loader = data.make_loader(test.with_transform(data.BatchTransform()), batch_size=1000)
     cnn = train_cnn(train, test_loader, args.budget, args.widths, args.batch, args.lr)
-    print(f"CNN: {cnn['acc']:.1%} en prueba con volteo ({cnn['acc_no_flip']:.1%} sin él), {cnn['epochs']} épocas, "
+    print(f"CNN: {cnn['acc']:.1%} en {where} con volteo ({cnn['acc_no_flip']:.1%} sin él), {cnn['epochs']} épocas, "
           f"{cnn['epoch_s']:.1f} s por época, {cnn['gflops']:.0f} GFLOP/s", flush=True)
     mlp = None if args.skip_mlp else train_mlp(train, test_loader, args.budget)
     if mlp:
-        print(f"MLP: {mlp['acc']:.1%} en prueba, {mlp['epochs']} épocas, {mlp['epoch_s']:.1f} s por época, "
+        print(f"MLP: {mlp['acc']:.1%} en {where}, {mlp['epochs']} épocas, {mlp['epoch_s']:.1f} s por época, "
               f"{mlp['gflops']:.0f} GFLOP/s", flush=True)
     print(f"Presupuesto: {args.budget:.0f} s de entrenamiento por receta, float32, {torch.get_num_threads()} hilos, "
           "CIFAR-10 (copia JPEG)")
     print(json.dumps({
         "budget_s": round(args.budget),
+        "measured_on": "validation" if exploring else "test",
         "cnn_acc": round(cnn["acc"], 4),
         "mlp_acc": None if mlp is None else round(mlp["acc"], 4),
         "cnn_params": cnn["params"],
