@@ -1,10 +1,11 @@
 """Las lecciones en un JupyterLab de verdad, manejado por Chromium como lo usaría un alumno.
 
 Arranca `make lab` (la primera orden del README) como un recién llegado, sobre una copia de los cuadernos, y los
-abre en Chromium sin pantalla. Las lecciones 00 a 03 se ejecutan enteras desde el menú de JupyterLab, y se mira
+abre en Chromium sin pantalla. Las lecciones 00 a 02 se ejecutan enteras desde el menú de JupyterLab, y se mira
 lo que se ve: celdas ejecutadas, errores, figuras, el explorador de la 01 respondiendo y la animación; el explorador
-de predicciones de la 04 se prueba en un cuaderno pequeño. De las lecciones 04 a 07, que nbval ya ejecuta hasta el
-final, se mira la página guardada: figuras, animación, ningún error y los ejercicios sin responder. Guarda una
+de predicciones de la 04 se prueba en un cuaderno pequeño. De las lecciones 03 a 07, que nbval ya ejecuta hasta el
+final, se mira la página guardada: figuras, animación, ningún error (en la 03, solo el que provoca a propósito, con
+su explicación en español) y los ejercicios sin responder. Guarda una
 captura de cada cuaderno en ``capturas/``.
 
 Necesita Chromium (en Debian, ``apt-get install chromium``) y el paquete ``playwright`` (incluido en
@@ -227,24 +228,26 @@ def test_lesson_02_shows_only_the_expected_index_error(browser, served):
         screenshot(page, "02_red_neuronal_desde_cero")
 
 
-def test_lesson_03_shows_only_the_expected_in_place_error(browser, served):
-    """La lección 03 entera, como la ejecuta un recién llegado (modo completo con el conjunto sintético): el único
-    error es el de actualizar un peso fuera de torch.no_grad(), con su explicación en español debajo."""
-    with run_all(browser, served, "03_como_aprende_una_red.ipynb") as page:
-        assert every_cell_ran(page)
+def test_stored_lesson_03_reads_with_only_the_expected_in_place_error(browser, served):
+    """La página guardada de la lección 03 (nbval ya la ejecuta entera dos veces): sus figuras, un único error, el
+    de actualizar un peso fuera de torch.no_grad(), con su explicación en español debajo, y los ejercicios sin
+    responder."""
+    name = "03_como_aprende_una_red.ipynb"
+    with opened(browser, served, name) as page:
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('.jp-RenderedImage img')].filter(i => i.naturalWidth > 0).length >= n",
+            arg=4,
+            timeout=30_000,
+        )
+        assert every_cell_ran(page), "la página guardada muestra cada celda ejecutada"
         errors = errors_shown(page)
         assert len(errors) == 1, errors
         assert "RuntimeError" in errors[0] and "a leaf Variable that requires grad" in errors[0]
         box = page.locator(".jp-OutputArea-output", has_text="Qué significa")
         assert box.count() == 1, "falta la explicación en español bajo el RuntimeError"
         assert "Cómo arreglarlo" in box.text_content() and "torch.no_grad()" in box.text_content()
-        page.wait_for_function(
-            "n => [...document.querySelectorAll('.jp-RenderedImage img')].filter(i => i.naturalWidth > 0).length >= n",
-            arg=4,
-            timeout=30_000,
-        )
         assert page.locator("text=todavía no has").count() == 4, "cuatro ejercicios sin responder"
-        screenshot(page, "03_como_aprende_una_red")
+        screenshot(page, name)
 
 
 def test_prediction_browser_of_lesson_04_reacts(browser, served):
