@@ -148,8 +148,13 @@ def opened(browser, served, name: str) -> Iterator:
 def run_all(browser, served, name: str) -> Iterator:
     """Abre el cuaderno, borra las salidas guardadas, pulsa Run › Run All Cells, espera y da la página."""
     with opened(browser, served, name) as page:
+        cleared = f"() => {PROMPTS_JS}.every(p => !/\\d/.test(p))"
         _menu(page, "Edit", "editmenu:clear-all")
-        page.wait_for_function(f"() => {PROMPTS_JS}.every(p => !/\\d/.test(p))", timeout=10_000)
+        try:  # como con Run All: si el clic no llegó a JupyterLab (recién abierto, ocupado), se pide una vez más
+            page.wait_for_function(cleared, timeout=10_000)
+        except Exception:
+            _menu(page, "Edit", "editmenu:clear-all")
+            page.wait_for_function(cleared, timeout=20_000)
         _menu(page, "Run", "runmenu:run-all")
         try:  # si el clic no llegó a JupyterLab, ninguna celda entra en cola: se pide una vez más
             page.wait_for_function(f"() => {PROMPTS_JS}.some(p => /[*\\d]/.test(p))", timeout=20_000)
