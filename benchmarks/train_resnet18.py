@@ -2,10 +2,12 @@
 
 1. Una época de entrenar la cabeza lineal sobre características ya calculadas, frente a una época que pasa
    cada lote por la red congelada antes de entrenar la cabeza (la proporción es la aceleración).
-2. El estudio de transferencia sin descargas: preentrenar ResNet18 en cinco clases (avión, automóvil, pájaro,
-   gato, ciervo) y aprender las otras cinco con BUDGETS imágenes etiquetadas por clase y SEEDS semillas, con una
-   cabeza sobre las características transferidas frente a la misma red entrenada desde cero con esas imágenes
-   (``course_utils.training.transfer_study``, lo mismo que la lección 07 en modo completo).
+2. El estudio de transferencia sin descargas: el tronco del curso (``course_utils.models.course_backbone``,
+   ResNet18 preentrenada en cinco clases: avión, automóvil, pájaro, gato, ciervo, con las 45 000 imágenes de
+   entrenamiento que deja la validación de la lección 07) y las otras cinco aprendidas con BUDGETS imágenes
+   etiquetadas por clase y SEEDS semillas: cabeza sobre las características transferidas, ajuste fino del tronco
+   y la misma red desde cero (``course_utils.training.transfer_study``, lo mismo que la lección 07 en modo
+   completo, con las mismas imágenes y semillas).
 3. Entrenar ResNet18 desde cero a 32×32 con un presupuesto de 10 minutos (segundos por época y exactitud).
 
 Los entrenamientos no miran la prueba por el camino: cada red se evalúa en prueba una sola vez, al terminar.
@@ -31,15 +33,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from data_loading import linked_data_dir  # noqa: E402
 
 from course_utils import data  # noqa: E402
-from course_utils.training import evaluate, extract_features, fit, transfer_study  # noqa: E402
+from course_utils.models import SOURCE_CLASSES, course_backbone  # noqa: E402
+from course_utils.training import TRANSFER_METHODS, evaluate, extract_features, fit, transfer_study  # noqa: E402
 
 # Los mismos números que la lección 07 (una prueba lo comprueba).
 IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
-PRETRAIN_CLASSES, NEW_CLASSES = [0, 1, 2, 3, 4], [5, 6, 7, 8, 9]
-PRETRAIN_EPOCHS = 3
+NEW_CLASSES = [5, 6, 7, 8, 9]  # las que el tronco del curso no ha visto (las suyas son SOURCE_CLASSES)
+VALIDATION_SIZE = 5000  # la misma validación apartada (semilla 0) que la lección 07
 BUDGETS = (5, 10, 50, 250)  # imágenes etiquetadas por clase nueva
 SEEDS = (0, 1, 2)
-STEPS = 300  # lotes de 64 para cada cabeza y cada red desde cero
+STEPS = 300  # lotes de 64 para cada cabeza, cada ajuste fino y cada red desde cero
 SCRATCH_BUDGET_S = 600.0
 HEAD_EPOCHS = 5
 
@@ -108,13 +111,14 @@ def head_speed(train) -> tuple[float, float, float]:
     return precomputed_epoch, frozen_epoch, extraction
 
 
-def transfer(train, test) -> dict[str, dict[int, list[float]]]:
+def transfer(train, test, folder: Path) -> dict[str, dict[int, list[float]]]:
     """El estudio de transferencia: {método: {imágenes por clase: [exactitud por semilla]}} en las 5 clases nuevas."""
-    torch.manual_seed(0)
-    pretrained = resnet(len(PRETRAIN_CLASSES))
-    history = train_resnet(pretrained, train.select_classes(PRETRAIN_CLASSES), PRETRAIN_EPOCHS)
-    accuracy = accuracy_on_test(pretrained, test.select_classes(PRETRAIN_CLASSES))
-    print(f"  preentrenada en 5 clases: {accuracy:.1%} en {history.seconds[-1]:.0f} s", flush=True)
+    train, validation = train.split_validation(VALIDATION_SIZE, seed=0)
+    start = time.perf_counter()
+    pretrained = course_backbone(train, folder=folder, progress=False)
+    seconds = time.perf_counter() - start
+    accuracy = accuracy_on_test(pretrained, validation.select_classes(SOURCE_CLASSES))
+    print(f"  tronco del curso: {accuracy:.1%} en la validación de sus 5 clases, {seconds:.0f} s", flush=True)
     pretrained.fc = nn.Identity()
     return transfer_study(
         pretrained,
@@ -133,13 +137,11 @@ def budget_figures(study: dict[str, dict[int, list[float]]]) -> dict[str, dict[s
     """Media y desviación típica por presupuesto de cada método, para el JSON."""
     figures = {}
     for budget in BUDGETS:
-        head, scratch = (torch.tensor(study[name][budget]) for name in ("cabeza transferida", "desde cero"))
-        figures[str(budget)] = {
-            "head_mean": round(head.mean().item(), 4),
-            "head_std": round(head.std().item(), 4),
-            "scratch_mean": round(scratch.mean().item(), 4),
-            "scratch_std": round(scratch.std().item(), 4),
-        }
+        row = {}
+        for name, key in zip(TRANSFER_METHODS, ("head", "finetune", "scratch"), strict=True):
+            values = torch.tensor(study[name][budget])
+            row[f"{key}_mean"], row[f"{key}_std"] = round(values.mean().item(), 4), round(values.std().item(), 4)
+        figures[str(budget)] = row
     return figures
 
 
@@ -171,18 +173,19 @@ def main() -> None:
         _, data_dir = linked_data_dir(Path(workdir))
         train = data.load_cifar10("train", data_dir=data_dir, offline=True)
         test = data.load_cifar10("test", data_dir=data_dir, offline=True)
-    precomputed, frozen, extraction = head_speed(train)
-    print(
-        f"Cabeza: {precomputed:.3f} s/época con características precalculadas (extraerlas: {extraction:.0f} s) "
-        f"frente a {frozen:.1f} s/época pasando por la red congelada: {frozen / precomputed:.0f}×",
-        flush=True,
-    )
-    per_budget = budget_figures(transfer(train, test))
+        precomputed, frozen, extraction = head_speed(train)
+        print(
+            f"Cabeza: {precomputed:.3f} s/época con características precalculadas (extraerlas: {extraction:.0f} s) "
+            f"frente a {frozen:.1f} s/época pasando por la red congelada: {frozen / precomputed:.0f}×",
+            flush=True,
+        )
+        per_budget = budget_figures(transfer(train, test, data_dir / "cache"))
     for budget, row in per_budget.items():
         print(
             f"Transferencia con {budget} imágenes por clase ({len(SEEDS)} semillas): "
-            f"{row['head_mean']:.1%} ± {row['head_std']:.1%} con características transferidas, "
-            f"{row['scratch_mean']:.1%} ± {row['scratch_std']:.1%} desde cero",
+            f"cabeza transferida {row['head_mean']:.1%} ± {row['head_std']:.1%}, "
+            f"ajuste fino {row['finetune_mean']:.1%} ± {row['finetune_std']:.1%}, "
+            f"desde cero {row['scratch_mean']:.1%} ± {row['scratch_std']:.1%}",
             flush=True,
         )
     scratch_acc, epoch_s, total_s = scratch_budget(train, test)
@@ -195,8 +198,7 @@ def main() -> None:
                 "speedup": round(frozen / precomputed, 1),
                 "full_epoch_32px_s": round(epoch_s, 1),
                 "scratch_acc_10min": round(scratch_acc, 4),
-                "transfer_acc": per_budget["10"]["head_mean"],  # media de las semillas, 10 imágenes por clase
-                "transfer_scratch_acc": per_budget["10"]["scratch_mean"],
+                "transfer_backbone": "ResNet18 preentrenada por el curso en 5 clases",
                 "transfer_seeds": list(SEEDS),
                 "transfer_budgets": per_budget,
                 "feature_extraction_s": round(extraction, 1),

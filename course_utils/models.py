@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import warnings
 from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -12,7 +15,10 @@ from torchvision import models
 from torchvision.models import ResNet18_Weights
 
 from course_utils.config import get_settings
-from course_utils.files import os_reason, set_aside, sha256_hexdigest
+from course_utils.data import CLASSES_ES, BatchTransform, CIFAR10Tensor, make_loader
+from course_utils.files import atomic_write, os_reason, set_aside, sha256_hexdigest
+from course_utils.formatting import format_number
+from course_utils.training import fit
 from course_utils.validation import _kind, check_channels_first, check_count, check_flag, check_model
 
 # Modelos con cabeza sustituible: constructor de torchvision y su enum de pesos.
@@ -257,3 +263,193 @@ def count_parameters(model: nn.Module, trainable_only: bool = False) -> int:
     check_model(model)
     check_flag(trainable_only, "trainable_only")
     return sum(p.numel() for p in model.parameters() if p.requires_grad or not trainable_only)
+
+
+# El tronco que preentrena el propio curso cuando no hay pesos de ImageNet: ResNet18 con cinco clases de CIFAR-10.
+SOURCE_CLASSES = (0, 1, 2, 3, 4)  # avión, automóvil, pájaro, gato y ciervo; las otras cinco quedan para transferir
+IMAGENET_MEAN, IMAGENET_STD = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+COURSE_BACKBONE = "ResNet18 preentrenada por el curso en 5 clases"
+IMAGENET_BACKBONE = "ResNet18 preentrenada en ImageNet"
+_BACKBONE_VERSION = 1
+_BACKBONE_FIELDS = ("version", "key", "state_dict", "sha256")
+
+
+@dataclass(frozen=True)
+class PretrainRecipe:
+    """Cómo se preentrena el tronco del curso: SGD con momento de Nesterov y OneCycleLR, con aumento de datos."""
+
+    epochs: int = 3
+    batch_size: int = 256
+    lr: float = 0.1
+    seed: int = 0
+
+
+# En modo rápido hay unas 22 veces menos imágenes: más épocas, lotes menores y una tasa más baja.
+QUICK_RECIPE = PretrainRecipe(epochs=6, batch_size=128, lr=0.05)
+
+
+def imagenet_transform(augment: bool = False) -> BatchTransform:
+    """Lotes normalizados con la media y la desviación de ImageNet; con ``augment``, volteo y recorte al azar."""
+    check_flag(augment, "augment")
+    return BatchTransform(flip=augment, crop_padding=4 if augment else 0, mean=IMAGENET_MEAN, std=IMAGENET_STD)
+
+
+def resnet18_for(num_classes: int) -> nn.Module:
+    """ResNet18 de torchvision con pesos aleatorios y una cabeza ``fc`` de ``num_classes`` salidas."""
+    model = models.resnet18(weights=None)
+    model.fc = nn.Linear(model.fc.in_features, check_count(num_classes, "num_classes"))
+    return model
+
+
+def _state_sha256(state: dict) -> str:
+    """Suma SHA-256 de los nombres, formas y valores de los tensores de un state_dict, en orden."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        tensor = state[name].detach().contiguous().cpu()
+        digest.update(f"{name}:{tensor.dtype}:{tuple(tensor.shape)};".encode())
+        digest.update(memoryview(tensor.view(-1).view(torch.uint8).numpy()).cast("B") if tensor.numel() else b"")
+    return digest.hexdigest()
+
+
+def _backbone_key(train: CIFAR10Tensor, recipe: PretrainRecipe) -> str:
+    """Identifica un tronco: la receta, las clases de origen y las imágenes exactas con que se entrena."""
+    digest = hashlib.sha256(json.dumps([_BACKBONE_VERSION, asdict(recipe), SOURCE_CLASSES]).encode())
+    digest.update(memoryview(train.images.contiguous().numpy()).cast("B"))
+    digest.update(memoryview(train.labels.contiguous().numpy()).cast("B"))
+    return digest.hexdigest()
+
+
+def backbone_cache_path(folder: Path, key: str) -> Path:
+    """El archivo del tronco del curso para una receta y unos datos (la clave va en el nombre)."""
+    return Path(folder) / f"resnet18-curso-5clases-{key[:16]}.pt"
+
+
+def _backbone_problem(payload: object, key: str) -> str | None:
+    """Por qué ``payload`` no sirve como tronco del curso (en español), o None si está íntegro."""
+    if not isinstance(payload, dict):
+        return f"contiene {type(payload).__name__} en vez de un diccionario"
+    missing = [field for field in _BACKBONE_FIELDS if field not in payload]
+    if missing:
+        return f"le faltan los campos {', '.join(missing)}"
+    if payload["version"] != _BACKBONE_VERSION or payload["key"] != key:
+        return "es de otra versión, de otra receta o de otros datos"
+    state = payload["state_dict"]
+    if not isinstance(state, dict) or not all(isinstance(value, torch.Tensor) for value in state.values()):
+        return "su state_dict no es un diccionario de tensores"
+    if _state_sha256(state) != payload["sha256"]:
+        return "la suma de verificación de los pesos no coincide"
+    try:
+        resnet18_for(len(SOURCE_CLASSES)).load_state_dict(state)
+    except RuntimeError:
+        return "sus pesos no son los de una ResNet18 con 5 clases"
+    return None
+
+
+def _read_backbone(path: Path, key: str) -> dict | None:
+    """Los pesos del tronco guardado si se verifican; si no, aparta el archivo (sin borrarlo), avisa y da None."""
+    if not path.exists():
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            payload = torch.load(path, map_location="cpu", weights_only=True)  # nunca ejecuta código del archivo
+    except Exception as error:  # noqa: BLE001 - cualquier fallo de lectura significa archivo inservible
+        problem = f"no se puede leer como tronco del curso ({type(error).__name__})"
+    else:
+        problem = _backbone_problem(payload, key)
+    if problem is None:
+        return payload["state_dict"]
+    try:
+        where = f"lo aparto como {set_aside(path).name}"
+    except OSError as error:
+        where = f"no se ha podido apartar ({os_reason(error)})"
+    warnings.warn(f"El tronco guardado {path} no sirve: {problem}; {where} y lo entreno de nuevo.", stacklevel=3)
+    return None
+
+
+def pretrain_course_backbone(
+    train: CIFAR10Tensor, recipe: PretrainRecipe, device: torch.device | str = "cpu", progress: bool = True
+) -> nn.Module:
+    """Entrena desde cero ResNet18 con las imágenes de ``train`` de SOURCE_CLASSES, con la receta dada."""
+    source = train.select_classes(SOURCE_CLASSES).with_transform(imagenet_transform(True))
+    torch.manual_seed(recipe.seed)
+    model = resnet18_for(len(SOURCE_CLASSES))
+    loader = make_loader(source, recipe.batch_size, shuffle=True, seed=recipe.seed)
+    optimizer = torch.optim.SGD(model.parameters(), lr=recipe.lr, momentum=0.9, nesterov=True, weight_decay=5e-4)
+    scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, recipe.lr, total_steps=recipe.epochs * len(loader))
+    fit(
+        model,
+        loader,
+        None,
+        optimizer,
+        recipe.epochs,
+        scheduler=scheduler,
+        device=device,
+        num_classes=len(SOURCE_CLASSES),
+        progress=progress,
+    )
+    return model.cpu().eval()
+
+
+def course_backbone(
+    train: CIFAR10Tensor,
+    recipe: PretrainRecipe | None = None,
+    folder: str | Path | None = None,
+    device: torch.device | str = "cpu",
+    progress: bool = True,
+) -> nn.Module:
+    """El tronco del curso (ResNet18 de 5 clases, en ``eval()``): de su archivo si está íntegro; si no, lo entrena.
+
+    Se entrena con las imágenes de ``train`` de SOURCE_CLASSES (la validación y la prueba no se tocan) y se
+    guarda en ``folder`` (por defecto, la caché de la carpeta de datos) con una suma SHA-256 de sus pesos; se
+    carga con ``weights_only=True``, y un archivo dañado se aparta (sin borrarlo) y se entrena de nuevo.
+    """
+    if not isinstance(train, CIFAR10Tensor):
+        raise TypeError(f"Se esperaba un CIFAR10Tensor (de load_cifar10), pero llegó {type(train).__name__}.")
+    if train.classes != CLASSES_ES:
+        raise ValueError("El tronco del curso se entrena con las diez clases de CIFAR-10 antes de separarlas.")
+    settings = get_settings()
+    recipe = (QUICK_RECIPE if settings.quick else PretrainRecipe()) if recipe is None else recipe
+    if not isinstance(recipe, PretrainRecipe):
+        raise TypeError(f"recipe debe ser un PretrainRecipe, pero llegó {type(recipe).__name__}.")
+    folder = Path(settings.data_dir) / "cache" if folder is None else Path(folder)
+    key = _backbone_key(train, recipe)
+    path = backbone_cache_path(folder, key)
+    model = resnet18_for(len(SOURCE_CLASSES))
+    state = _read_backbone(path, key)
+    if state is not None:
+        model.load_state_dict(state)
+        print(f"{COURSE_BACKBONE}: cargada de {path.name}.")
+        return model.eval()
+    images = train.select_classes(SOURCE_CLASSES)
+    print(
+        f"{COURSE_BACKBONE}: la entreno ahora con {format_number(len(images))} imágenes de "
+        f"{', '.join(images.classes[:-1])} y {images.classes[-1]} ({recipe.epochs} épocas); se guardará para la "
+        "próxima vez."
+    )
+    model = pretrain_course_backbone(train, recipe, device, progress)
+    state = {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
+    payload = {"version": _BACKBONE_VERSION, "key": key, "state_dict": state, "sha256": _state_sha256(state)}
+    try:
+        atomic_write(path, lambda temporary: torch.save(payload, temporary), overwrite=True)
+    except OSError as error:
+        warnings.warn(f"No he podido guardar el tronco en {path.parent} ({os_reason(error)}).", stacklevel=2)
+    return model
+
+
+def pretrained_resnet18(
+    num_classes: int, train: CIFAR10Tensor, offline: bool | None = None, device: torch.device | str = "cpu"
+) -> tuple[nn.Module, str]:
+    """(modelo, origen): ResNet18 con cabeza nueva, con pesos de ImageNet si se verifican y, si no, los del curso."""
+    num_classes = check_count(num_classes, "num_classes")
+    offline = get_settings().offline if check_flag(offline, "offline", allow_none=True) is None else offline
+    state = verified_state_dict(ResNet18_Weights.DEFAULT, offline)
+    if state is not None:
+        model = models.resnet18(weights=None)
+        model.load_state_dict(state)
+        print(f"{IMAGENET_BACKBONE}: pesos verificados.")
+        origin = IMAGENET_BACKBONE
+    else:
+        model, origin = course_backbone(train, device=device), COURSE_BACKBONE
+    model.fc = nn.Linear(model.fc.in_features, num_classes)
+    return model, origin

@@ -548,6 +548,31 @@ def _fit_steps(
     return evaluate(model, test_loader, device=device, num_classes=num_classes)[1]  # la prueba, una vez al final
 
 
+def fine_tune_from(
+    backbone: nn.Module,
+    feature_size: int,
+    train_data,
+    test_loader: Iterable,
+    num_classes: int,
+    steps: int = 300,
+    seed: int = 0,
+    device: torch.device | str = "cpu",
+) -> float:
+    """Ajuste fino de una copia del tronco con una cabeza nueva (el tronco con una tasa diez veces menor)."""
+    check_model(backbone)
+    torch.manual_seed(check_seed(seed))
+    trunk = copy.deepcopy(backbone).requires_grad_(True)
+    head = nn.Linear(check_count(feature_size, "feature_size"), check_count(num_classes, "num_classes"))
+    model = nn.Sequential(trunk, head)
+    loader = make_loader(train_data, batch_size=64, seed=seed, num_batches=check_count(steps, "steps"))
+    optimizer = torch.optim.AdamW([{"params": trunk.parameters(), "lr": 1e-4}, {"params": head.parameters()}], lr=1e-3)
+    fit(model, loader, None, optimizer, 1, device=device, num_classes=num_classes, progress=False)
+    return evaluate(model, test_loader, device=device, num_classes=num_classes)[1]  # la prueba, una vez al final
+
+
+TRANSFER_METHODS = ("cabeza transferida", "ajuste fino", "desde cero")
+
+
 def transfer_study(
     backbone: nn.Module,
     builder: Callable[[], nn.Module],
@@ -560,13 +585,15 @@ def transfer_study(
     device: torch.device | str = "cpu",
     progress: bool = True,
 ) -> dict[str, dict[int, list[float]]]:
-    """Cabeza sobre el tronco transferido frente a la red desde cero, con varias imágenes por clase y semillas.
+    """Cabeza sobre el tronco transferido, ajuste fino y red desde cero, con varias imágenes por clase y semillas.
 
     Para cada presupuesto (imágenes por clase) y cada semilla, toma esas imágenes al azar de ``new_train`` y
     mide en todo ``new_test`` (1) una cabeza lineal entrenada sobre las características de ``backbone`` (en modo
-    ``eval()``, sin aumento: ``transform(False)``) y (2) la red de ``builder`` entrenada desde cero con las mismas
-    imágenes aumentadas (``transform(True)``), las dos con ``steps`` lotes de 64.
-    Devuelve ``{"cabeza transferida": {presupuesto: [exactitud por semilla]}, "desde cero": {…}}``.
+    ``eval()``, sin aumento: ``transform(False)``), (2) el ajuste fino de una copia de ``backbone`` con una cabeza
+    nueva y (3) la red de ``builder`` entrenada desde cero, estas dos con las mismas imágenes aumentadas
+    (``transform(True)``); las tres con ``steps`` lotes de 64. ``backbone`` devuelve características (su cabeza
+    original ya sustituida por ``nn.Identity()``), y no se modifica.
+    Devuelve ``{"cabeza transferida": {presupuesto: [exactitud por semilla]}, "ajuste fino": {…}, "desde cero": {…}}``.
     """
     check_model(backbone)
     check_flag(progress, "progress")
@@ -577,15 +604,18 @@ def transfer_study(
     image_test_loader = make_loader(new_test.with_transform(transform(False)), 1000)
     test_features, test_labels = extract_features(backbone, image_test_loader, device)
     feature_test_loader = make_loader(TensorDataset(test_features, test_labels), 1000)
-    results: dict[str, dict[int, list[float]]] = {"cabeza transferida": {}, "desde cero": {}}
+    results: dict[str, dict[int, list[float]]] = {method: {} for method in TRANSFER_METHODS}
     runs = [(budget, seed) for budget in budgets for seed in seeds]
     for budget, seed in tqdm(runs, desc="Estudio", unit="prueba", bar_format=_STUDY_BAR, disable=not progress):
         few = new_train.few_per_class(budget, seed=seed)
         features, labels = extract_features(backbone, make_loader(few.with_transform(transform(False)), 1000), device)
-        head_acc = train_head(features, labels, feature_test_loader, num_classes, steps, seed)
-        scratch_acc = train_from_scratch(
-            builder, few.with_transform(transform(True)), image_test_loader, num_classes, steps, seed, device
+        augmented = few.with_transform(transform(True))
+        accuracies = (
+            train_head(features, labels, feature_test_loader, num_classes, steps, seed),
+            fine_tune_from(backbone, features.shape[1], augmented, image_test_loader, num_classes, steps, seed, device),
+            train_from_scratch(builder, augmented, image_test_loader, num_classes, steps, seed, device),
         )
-        results["cabeza transferida"].setdefault(budget, []).append(head_acc)
-        results["desde cero"].setdefault(budget, []).append(scratch_acc)
+        for method, accuracy in zip(TRANSFER_METHODS, accuracies, strict=True):
+            results[method].setdefault(budget, []).append(accuracy)
+    backbone.eval()
     return results

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 
 from course_utils.data import BatchTransform, CIFAR10Tensor, make_loader, make_synthetic
-from course_utils.models import MLP
+from course_utils.models import IMAGENET_MEAN, IMAGENET_STD, MLP, SOURCE_CLASSES
 from course_utils.training import (
     accuracy_per_class,
     confusion_matrix,
@@ -292,7 +292,7 @@ def test_transfer_study_compares_both_methods_for_every_budget_and_seed():
         return BatchTransform(flip=augment, crop_padding=4 if augment else 0)
 
     results = transfer_study(backbone, builder, new_train, new_test, transform, (2, 6), (0, 1), steps=5, progress=False)
-    assert set(results) == {"cabeza transferida", "desde cero"}
+    assert set(results) == {"cabeza transferida", "ajuste fino", "desde cero"}
     for per_budget in results.values():
         assert sorted(per_budget) == [2, 6] and all(len(v) == 2 for v in per_budget.values())
         assert all(0 <= acc <= 1 for v in per_budget.values() for acc in v)
@@ -310,21 +310,19 @@ def test_transfer_study_compares_both_methods_for_every_budget_and_seed():
 def test_lesson_07_uses_the_benchmarked_transfer_settings():
     """Los ajustes del estudio de transferencia de la lección 07 (modo completo) son los del benchmark."""
     bench, source = _benchmark_and_lesson_code("train_resnet18.py", "07_entrenar_resnet18_cifar10.ipynb")
-    assert f"CLASES_PREENTRENAMIENTO, CLASES_NUEVAS = {bench.PRETRAIN_CLASSES}, {bench.NEW_CLASSES}" in source
-    assert re.search(rf"EPOCAS_PREENTRENAMIENTO = \d+ if ajustes.quick else {bench.PRETRAIN_EPOCHS}\b", source)
-    # la tasa y el lote del preentrenamiento: los del benchmark en modo completo (en modo rápido, otros)
-    assert re.search(r"TASA_PREENTRENAMIENTO = [\d.]+ if ajustes.quick else 0\.1\b", source)
-    pretraining = inspect.getsource(bench.train_resnet)
-    assert "lr=0.1, momentum=0.9, nesterov=True" in pretraining and "max_lr=0.1, total_steps" in pretraining
-    assert "lr=TASA_PREENTRENAMIENTO, momentum=0.9" in source and "max_lr=TASA_PREENTRENAMIENTO," in source
-    assert re.search(r"LOTE_PREENTRENAMIENTO = \d+ if ajustes.quick else 256\b", source)
-    assert "tamano_lote=LOTE_PREENTRENAMIENTO" in source
-    assert "make_loader(train.with_transform(transforms(True)), 256, shuffle=True)" in pretraining
+    assert f"CLASES_NUEVAS = {bench.NEW_CLASSES}" in source
+    assert sorted(bench.NEW_CLASSES + list(SOURCE_CLASSES)) == list(range(10)), "las nuevas son las que no vio"
+    # el mismo tronco del curso, entrenado con las mismas 45 000 imágenes (la misma validación apartada)
+    assert f"split_validation(500 if ajustes.quick else {bench.VALIDATION_SIZE}, seed=0)" in source
+    assert "train, validation = train.split_validation(VALIDATION_SIZE, seed=0)" in inspect.getsource(bench.transfer)
+    assert "course_backbone(train, folder=folder" in inspect.getsource(bench.transfer)
+    assert "tronco_5 = course_backbone(datos_entrenamiento, device=dispositivo)" in source
     assert re.search(rf"PRESUPUESTOS = \(.*\) if ajustes.quick else {re.escape(str(bench.BUDGETS))}", source)
     assert re.search(rf"SEMILLAS = \(.*\) if ajustes.quick else {re.escape(str(bench.SEEDS))}\n", source)
     assert re.search(rf"PASOS = \d+ if ajustes.quick else {bench.STEPS}\b", source)
-    assert "transfer_study(preentrenada_5, crear_red_5, entrenamiento_nuevas, prueba_nuevas, transformacion," in source
+    assert "transfer_study(tronco_5, crear_red_5, entrenamiento_nuevas, prueba_nuevas, transformacion," in source
     assert f"MEDIA_IMAGENET, DESVIACION_IMAGENET = {bench.IMAGENET_MEAN}, {bench.IMAGENET_STD}" in source
+    assert (bench.IMAGENET_MEAN, bench.IMAGENET_STD) == (IMAGENET_MEAN, IMAGENET_STD)
 
 
 class _FakeClock:

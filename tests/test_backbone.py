@@ -1,0 +1,114 @@
+"""El tronco que preentrena el curso: se entrena una vez, se guarda con su suma y se carga sin ejecutar código."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import torch
+
+from course_utils import models
+from course_utils.data import CIFAR10Tensor, make_synthetic
+from course_utils.models import COURSE_BACKBONE, PretrainRecipe, course_backbone, pretrained_resnet18
+
+TINY = PretrainRecipe(epochs=1, batch_size=32, lr=0.05)
+
+
+@pytest.fixture(scope="module")
+def train() -> CIFAR10Tensor:
+    """Unas pocas imágenes sintéticas de entrenamiento (unas 60 de las cinco clases de origen)."""
+    return CIFAR10Tensor(*make_synthetic("train"), "sintético", "train").subset(120)
+
+
+def _only_file(folder):
+    files = sorted(folder.glob("resnet18-curso-5clases-*.pt"))
+    assert len(files) == 1, files
+    return files[0]
+
+
+def test_it_is_trained_once_then_loaded_with_the_same_weights(train, tmp_path, capsys):
+    first = course_backbone(train, TINY, tmp_path, progress=False)
+    assert "la entreno ahora" in capsys.readouterr().out
+    second = course_backbone(train, TINY, tmp_path, progress=False)
+    assert "cargada de" in capsys.readouterr().out
+    assert first.fc.out_features == 5 and not first.training
+    for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+
+
+def test_another_recipe_or_other_images_get_their_own_file(train, tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "pretrain_course_backbone", _untrained)
+    course_backbone(train, TINY, tmp_path, progress=False)
+    course_backbone(train, PretrainRecipe(epochs=1, batch_size=32, lr=0.01), tmp_path, progress=False)
+    course_backbone(train.subset(100, seed=1), TINY, tmp_path, progress=False)
+    assert len(list(tmp_path.glob("resnet18-curso-5clases-*.pt"))) == 3
+
+
+def _untrained(train, recipe, device="cpu", progress=True):
+    """Un «preentrenamiento» instantáneo (pesos aleatorios con semilla fija) para las pruebas de archivos dañados."""
+    torch.manual_seed(recipe.seed)
+    return models.resnet18_for(5).eval()
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda path: path.write_bytes(path.read_bytes()[:1000]), "no se puede leer"),
+        (lambda path: path.write_bytes(b""), "no se puede leer"),
+        ("tensor", "la suma de verificación de los pesos no coincide"),
+        ("code", "no se puede leer"),
+        ("fields", "le faltan los campos sha256"),
+        ("other", "es de otra versión, de otra receta o de otros datos"),
+    ],
+)
+def test_a_damaged_file_is_set_aside_not_deleted_and_retrained(train, tmp_path, monkeypatch, damage, reason):
+    monkeypatch.setattr(models, "pretrain_course_backbone", _untrained)
+    reference = course_backbone(train, TINY, tmp_path, progress=False)
+    path = _only_file(tmp_path)
+    if damage in ("tensor", "fields", "other"):
+        payload = torch.load(path, weights_only=True)
+        if damage == "tensor":  # un peso cambiado y la suma de antes: lo descubre la suma
+            payload["state_dict"]["fc.bias"][0] += 1
+        elif damage == "fields":
+            del payload["sha256"]
+        else:  # un archivo de otra receta con el nombre de esta
+            payload["key"] = "0" * 64
+        torch.save(payload, path)
+    elif damage == "code":  # un archivo que ejecutaría código al cargarlo con pickle
+        path.write_bytes(pickle.dumps(_Exploit()))
+    else:
+        damage(path)
+    with pytest.warns(UserWarning, match=reason) as caught:
+        again = course_backbone(train, TINY, tmp_path, progress=False)
+    assert "lo aparto como" in str(caught[0].message) and "lo entreno de nuevo" in str(caught[0].message)
+    aside = [p for p in tmp_path.iterdir() if p != path]
+    assert len(aside) == 1, "el archivo dañado se aparta con otro nombre, sin borrarlo"
+    assert torch.equal(again.fc.weight, reference.fc.weight)
+    assert _only_file(tmp_path) == path and course_backbone(train, TINY, tmp_path, progress=False) is not None
+    assert not _Exploit.ran
+
+
+class _Exploit:
+    ran = False
+
+    def __reduce__(self):
+        return (setattr, (_Exploit, "ran", True))
+
+
+def test_bad_input_gets_a_spanish_error(train, tmp_path):
+    with pytest.raises(TypeError, match="Se esperaba un CIFAR10Tensor"):
+        course_backbone(train.images, TINY, tmp_path)
+    with pytest.raises(ValueError, match="diez clases de CIFAR-10"):
+        course_backbone(train.select_classes([5, 6, 7, 8, 9]), TINY, tmp_path)
+    with pytest.raises(TypeError, match="recipe debe ser un PretrainRecipe"):
+        course_backbone(train, {"epochs": 1}, tmp_path)
+
+
+def test_without_imagenet_weights_the_course_backbone_is_used_and_named(train, tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "pretrain_course_backbone", _untrained)
+    monkeypatch.setenv("COURSE_DATA", str(tmp_path))
+    monkeypatch.setattr(models, "verified_state_dict", lambda weights, offline: None)
+    model, origin = pretrained_resnet18(7, train, offline=True)
+    assert origin == COURSE_BACKBONE == "ResNet18 preentrenada por el curso en 5 clases"
+    assert model.fc.out_features == 7 and model.fc.in_features == 512
+    assert list((tmp_path / "cache").glob("resnet18-curso-5clases-*.pt"))
