@@ -35,13 +35,20 @@ entre comillas invertidas (código, ``lr=0.01``) o dentro de una fórmula de LaT
 direcciones de los enlaces; y las versiones con más de un punto o coma (``2.14.1``), que no son decimales. Un
 valor que solo se ve dibujado en una figura (una matriz de confusión en PNG) no está en el texto de ninguna
 salida: no vale; el cuaderno debe imprimir las cifras que cita.
+
+**Un concepto, un nombre** (``discarded_terms``): cada concepto se llama igual en todas las lecciones, como en
+``notebooks/glosario.md``. En el Markdown y en los comentarios y cadenas del código de cada cuaderno, y en el
+glosario y el README, no pueden aparecer las variantes descartadas de ``DISCARDED_TERMS`` (palabras completas, sin
+distinguir mayúsculas); cada aviso dice dónde está y qué término usa el curso.
 """
 
 from __future__ import annotations
 
 import ast
+import io
 import math
 import re
+import tokenize
 from decimal import Decimal
 
 FIGURE = re.compile(
@@ -75,8 +82,8 @@ NOT_RESULTS: dict[str, dict[str, str]] = {
     },
     "04_entrenar_mlp_cifar10.ipynb": {
         "30 %": "la fracción de subida de OneCycleLR (pct_start por defecto)",
-        "0,95": "el impulso máximo de OneCycleLR (max_momentum por defecto)",
-        "0,85": "el impulso mínimo de OneCycleLR (base_momentum por defecto)",
+        "0,95": "el momento máximo de OneCycleLR (max_momentum por defecto)",
+        "0,85": "el momento mínimo de OneCycleLR (base_momentum por defecto)",
         "0,91": "el objetivo de la clase correcta con label_smoothing=0.1 y 10 clases: 1 − 0,1 + 0,1/10",
         "0,01": "el objetivo de cada clase incorrecta con label_smoothing=0.1 y 10 clases: 0,1/10",
         "0,00004": "max_lr / 25 con max_lr = 1e-3: la tasa con que empieza OneCycleLR (div_factor=25 por defecto)",
@@ -276,4 +283,64 @@ def unsupported_figures(nb: dict, name: str = "") -> list[str]:
                 found.append((match.start(), quoted))
             for _, quoted in sorted(found):
                 problems.append(f"celda {number}: «{quoted}» no está en ninguna salida del cuaderno")
+    return problems
+
+
+# --- Un concepto, un nombre -------------------------------------------------------------------------------------
+
+# Las variantes que el curso descartó, con el término que usa en su lugar (el de notebooks/glosario.md).
+DISCARDED_TERMS: dict[str, str] = {
+    "impulso": "momento (*momentum*)",
+    "impulsos": "momento (*momentum*)",
+    "rasgo": "características (*features*)",
+    "rasgos": "características (*features*)",
+}
+# Palabras completas, sin distinguir mayúsculas: «Rasgos» sí, «trasgo» o «impulsó» no.
+DISCARDED = re.compile(r"\b(?:" + "|".join(sorted(DISCARDED_TERMS, key=len, reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def _discarded_in(text: str, where: str) -> list[str]:
+    """Un aviso por cada variante descartada del texto, con el término del curso."""
+    return [
+        f"{where}: «{match.group(0)}»; el curso dice «{DISCARDED_TERMS[match.group(0).lower()]}»"
+        for match in DISCARDED.finditer(text)
+    ]
+
+
+def _code_prose(source: str) -> str:
+    """Lo que lee el alumno en el código de una celda: sus comentarios y sus cadenas, una pieza por línea.
+
+    Los nombres de variables y funciones no cuentan. Si la celda no se deja leer como Python (una magia de IPython
+    que el tokenizador no admite), se revisa entera.
+    """
+    kinds = {tokenize.COMMENT, tokenize.STRING} | {getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(source).readline))
+    except (tokenize.TokenError, SyntaxError):
+        return source
+    return "\n".join(token.string for token in tokens if token.type in kinds)
+
+
+def discarded_terms(nb: dict, name: str = "") -> list[str]:
+    """Las variantes descartadas en el Markdown y en los comentarios y cadenas del código de un cuaderno.
+
+    Cada aviso dice el cuaderno, la celda (contando desde 1, como ``unsupported_figures``), la palabra y el término
+    que usa el curso. Las salidas no se miran: las escribe el código, y se corrigen volviendo a ejecutarlo.
+    """
+    problems = []
+    for number, cell in enumerate(nb.get("cells", []), start=1):
+        source = cell.get("source", "")
+        source = source if isinstance(source, str) else "".join(source)
+        if cell.get("cell_type") == "markdown":
+            problems += _discarded_in(source, f"{name}, celda {number}")
+        elif cell.get("cell_type") == "code":
+            problems += _discarded_in(_code_prose(source), f"{name}, celda {number} (código)")
+    return problems
+
+
+def discarded_terms_in_text(text: str, name: str = "") -> list[str]:
+    """Las variantes descartadas en un archivo de texto (el glosario, el README), con su número de línea."""
+    problems = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        problems += _discarded_in(line, f"{name}, línea {number}")
     return problems
