@@ -298,19 +298,19 @@ def show_histories(histories: dict, title: str = "Exactitud en validación", x: 
 
 
 def show_schedule(rates: Sequence[float], momenta: Sequence[float] | None = None) -> plt.Figure:
-    """La tasa de aprendizaje de cada paso (y el impulso, si se da), como los deja un programador como OneCycleLR."""
+    """La tasa de aprendizaje de cada paso (y el momento, si se da), como los deja un programador como OneCycleLR."""
     rates = to_tensor(rates, "tasas de aprendizaje").double().reshape(-1)
     if rates.numel() == 0 or not torch.isfinite(rates).all():
         raise ValueError("Se esperaba una tasa de aprendizaje finita por paso, pero llegó una lista vacía o con nan.")
     series = [("Tasa de aprendizaje", rates)]
     if momenta is not None:
-        momenta = to_tensor(momenta, "impulsos").double().reshape(-1)
+        momenta = to_tensor(momenta, "momentos").double().reshape(-1)
         if momenta.shape != rates.shape:
             raise ValueError(
-                f"Se esperaba un impulso por paso ({format_number(len(rates))}), pero llegaron "
+                f"Se esperaba un momento por paso ({format_number(len(rates))}), pero llegaron "
                 f"{format_number(len(momenta))}."
             )
-        series.append(("Impulso (beta1 de Adam)", momenta))
+        series.append(("Momento (beta1 de Adam)", momenta))
     fig, axes = plt.subplots(1, len(series), figsize=(5 * len(series), 3.2), squeeze=False)
     for ax, (title, values) in zip(axes.flat, series, strict=True):
         ax.plot(range(1, len(values) + 1), values.numpy())
@@ -358,5 +358,111 @@ def show_transfer_study(
     ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: format_percent(value, 0)))
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _feature_map(values: object, name: str) -> torch.Tensor:
+    """Un mapa de características de una imagen como (canales, alto, ancho), con un error claro si no lo es."""
+    values = to_tensor(values, f"activaciones de {name}").detach().cpu()
+    if values.ndim == 4 and len(values) == 1:
+        values = values[0]
+    if values.ndim != 3:
+        raise ValueError(
+            f"Se esperaba el mapa de «{name}» de una sola imagen, (1, canales, alto, ancho), pero llegó la forma "
+            f"{tuple(values.shape)}: pasa por la red un lote de una imagen, imagen.unsqueeze(0)."
+        )
+    if values.numel() == 0 or not values.is_floating_point() or not torch.isfinite(values).all():
+        raise ValueError(
+            f"El mapa de «{name}» debe tener números reales finitos, pero tiene forma {tuple(values.shape)}."
+        )
+    return values.float()
+
+
+def show_feature_maps(
+    image: torch.Tensor,
+    feature_maps: dict,
+    channels: int = 6,
+    title: str = "Mapas de características: los canales que más se activan en cada etapa",
+) -> plt.Figure:
+    """La imagen y, por fila, los ``channels`` canales de mayor media de cada mapa (``{etapa: (1, C, H, W)}``)."""
+    check_images(image, "imagen", allow_single=True)
+    if image.ndim == 4 and len(image) != 1:
+        raise ValueError(
+            f"Se esperaba una sola imagen, pero llegaron {format_number(len(image))}: elige una, imagenes[:1]."
+        )
+    if not isinstance(feature_maps, dict) or not feature_maps:
+        raise ValueError(f"Se esperaba un diccionario {{etapa: mapa}} no vacío, pero llegó {_kind(feature_maps)}.")
+    maps = {str(name): _feature_map(values, str(name)) for name, values in feature_maps.items()}
+    channels = check_count(channels, "channels")
+    fig = plt.figure(figsize=(1.5 * (channels + 2), 1.6 * max(len(maps), 2)))
+    grid = fig.add_gridspec(len(maps), channels + 2)
+    picture = fig.add_subplot(grid[:, :2])
+    picture.imshow(to_displayable(image.squeeze(0) if image.ndim == 4 else image).numpy())
+    picture.set_title("entrada")
+    picture.axis("off")
+    for row, (name, values) in enumerate(maps.items()):
+        order = values.mean(dim=(1, 2)).argsort(descending=True)[:channels].tolist()
+        low, high = min(values[order].min().item(), 0.0), values[order].max().item()  # tras una ReLU, de 0
+        for column, channel in enumerate(order):
+            ax = fig.add_subplot(grid[row, column + 2])
+            ax.imshow(values[channel].numpy(), cmap="viridis", vmin=low, vmax=max(high, low + 1e-12))
+            ax.set_title(f"canal {channel}", fontsize=8)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if column == 0:
+                size = "×".join(str(n) for n in values.shape)
+                ax.set_ylabel(f"{name}\n{size}", fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_saliency(
+    images: torch.Tensor,
+    saliency: torch.Tensor,
+    labels: Sequence[int] | torch.Tensor,
+    predictions: Sequence[int] | torch.Tensor,
+    classes: Sequence[str] = CLASSES_ES,
+) -> plt.Figure:
+    """Cada imagen (clase real y predicha, en verde o en rojo) sobre su mapa de prominencia, escalado a su máximo."""
+    check_images(images)
+    saliency = to_tensor(saliency, "prominencias").detach().cpu()
+    expected = (len(images), *images.shape[2:])
+    if saliency.ndim == 4 and saliency.shape[1] in (1, 3):
+        how = "mapas.squeeze(1)" if saliency.shape[1] == 1 else "el máximo sobre los canales, .amax(dim=1)"
+        raise ValueError(
+            f"Se esperaba un mapa por imagen, {expected}, pero llegó la forma {tuple(saliency.shape)}: usa {how}."
+        )
+    if tuple(saliency.shape) != expected:
+        raise ValueError(
+            f"Se esperaba un mapa por imagen, del tamaño de la imagen, {expected}, pero llegó la forma "
+            f"{tuple(saliency.shape)}."
+        )
+    if not saliency.is_floating_point() or not torch.isfinite(saliency).all():
+        raise ValueError("Los mapas de prominencia deben ser números reales finitos (el gradiente de la puntuación).")
+    if saliency.min() < 0:
+        raise ValueError(
+            "Los mapas de prominencia no pueden ser negativos, pero tienen valores de hasta "
+            f"{format_number(saliency.min().item(), 4)}: toma el valor absoluto del gradiente, .abs()."
+        )
+    labels = check_labels(to_tensor(labels, "etiquetas").reshape(-1), len(classes), n=len(images)).tolist()
+    predictions = to_tensor(predictions, "predicciones").reshape(-1)
+    predictions = check_labels(predictions, len(classes), n=len(images), name="predicciones").tolist()
+    fig, axes = plt.subplots(2, len(images), figsize=(1.8 * len(images), 4.2), squeeze=False)
+    pictures = to_displayable(images)
+    for index in range(len(images)):
+        top, bottom = axes[0, index], axes[1, index]
+        top.imshow(pictures[index].numpy())
+        right = labels[index] == predictions[index]
+        top.set_title(
+            f"real: {classes[labels[index]]}\npred.: {classes[predictions[index]]}",
+            fontsize=9,
+            color="green" if right else "red",
+        )
+        bottom.imshow((saliency[index] / saliency[index].max().clamp(min=1e-12)).numpy(), cmap="hot", vmin=0, vmax=1)
+        for ax in (top, bottom):
+            ax.axis("off")
+    axes[1, 0].set_title("prominencia", fontsize=9, loc="left")
     fig.tight_layout()
     return fig

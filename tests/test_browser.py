@@ -281,9 +281,9 @@ def test_prediction_browser_of_lesson_04_reacts(browser, served):
     ("name", "figures", "gifs", "exercises"),
     [
         ("04_entrenar_mlp_cifar10.ipynb", 4, 0, 3),
-        ("05_redes_convolucionales.ipynb", 3, 1, 3),
-        ("06_transfer_learning_resnet18.ipynb", 1, 0, 4),
-        ("07_entrenar_resnet18_cifar10.ipynb", 2, 0, 1),
+        ("05_redes_convolucionales.ipynb", 5, 1, 4),
+        ("06_transfer_learning_resnet18.ipynb", 2, 0, 4),
+        ("07_entrenar_resnet18_cifar10.ipynb", 2, 0, 3),
     ],
 )
 def test_stored_lesson_reads_in_the_browser_with_its_figures(browser, served, name, figures, gifs, exercises):

@@ -31,22 +31,25 @@ from course_utils.exercises import (  # los nombres que importan los cuadernos
     ConvOutputShape,
     ConvParameterCount,
     DivergingLearningRate,
-    ExtractFeatures,
     FeatureMapSide,
     FixForward,
     FlatPosition,
     FlattenBatch,
-    FreezeBackbone,
+    FreezeUpToLayer3,
     FrozenCount,
     GradientByHand,
     InitialLoss,
     LogitsToNames,
+    MiddleStem,
     ParameterCount,
+    PredictDogClass,
+    PredictStudyWinners,
     ReplaceHead,
+    StageShapes,
     TrainingStep,
     UnflatPosition,
     UpdateStep,
-    WriteResidualBlock,
+    ZeroFraction,
     exercise_batch_64,
     exercise_gradient_data,
     exercise_learning_rates,
@@ -81,12 +84,13 @@ ALL = [
     TrainingStep,
     ReplaceHead,
     FrozenCount,
-    FreezeBackbone,
     ConvOutputShape,
     ConvParameterCount,
-    WriteResidualBlock,
+    StageShapes,
+    ZeroFraction,
     FeatureMapSide,
-    ExtractFeatures,
+    MiddleStem,
+    FreezeUpToLayer3,
 ]
 # Los ejercicios que piden escribir una función o una clase, y por tanto traen un esqueleto.
 WITH_SKELETON = [
@@ -97,10 +101,10 @@ WITH_SKELETON = [
     ClassProbability,
     UpdateStep,
     TrainingStep,
-    WriteResidualBlock,
-    FreezeBackbone,
+    ZeroFraction,
     FeatureMapSide,
-    ExtractFeatures,
+    MiddleStem,
+    FreezeUpToLayer3,
 ]
 
 
@@ -248,21 +252,14 @@ def test_empty_bodies_count_as_not_attempted():
         assert feedback.status == "sin intentar" and "todavía no has escrito el cuerpo" in feedback.message
 
 
-def test_residual_block_skeleton_counts_as_blank():
-    """La celda del cuaderno sin completar (cuerpos con ...) no es un error, sino una respuesta en blanco."""
-
-    class MiBloque(nn.Module):
-        """La celda del cuaderno tal como la recibe el alumno, con otros comentarios."""
-
-        def __init__(self, canales):
-            super().__init__()
-            ...
-
-        def forward(self, x): ...
-
-    feedback = WriteResidualBlock().evaluate(MiBloque)
-    assert feedback.status == "sin intentar"
-    assert "MiBloque" in feedback.message
+def test_stage_shapes_cell_as_given_counts_as_blank():
+    """La celda del cuaderno sin completar (un diccionario con None en cada clave) es una respuesta en blanco."""
+    blank = dict.fromkeys(("stem", "stage1", "stage2", "stage3", "fc"))
+    feedback = StageShapes().evaluate(blank)
+    assert feedback.status == "sin intentar" and "todavía no has respondido" in feedback.message
+    feedback = StageShapes().evaluate({**blank, "stem": (2, 16, 36, 36)})
+    assert feedback.status == "incorrecto"
+    assert "todavía falta la forma de «stage1», «stage2», «stage3» y «fc»" in feedback.message
 
 
 def test_a_body_written_around_the_placeholders_is_an_answer():
@@ -310,10 +307,12 @@ def test_skeletons_only_use_names_they_define(kind):
 
 
 def test_a_class_with_only_some_methods_written_is_an_answer():
-    code = WriteResidualBlock.skeleton.replace(
-        "        ...  # ← las capas de f(x)", "        self.conv = nn.Conv2d(canales, canales, 3, padding=1)"
+    code = BuildMLP.skeleton.replace(
+        "        ...  # ← tu código aquí: las capas 3072 → 256 → 128 → 10, con una ReLU entre cada dos",
+        "        self.capas = nn.Sequential(nn.Linear(3072, 256), nn.ReLU(), nn.Linear(256, 128), nn.ReLU(), "
+        "nn.Linear(128, 10))",
     )
-    feedback = WriteResidualBlock().evaluate(_run(code, "MiBloque"))
+    feedback = BuildMLP().evaluate(_run(code, "modelo_pequeno"))
     assert feedback.status == "incorrecto"
     assert "forward no devuelve nada" in feedback.message
 
@@ -342,9 +341,6 @@ def _probability_without_return(salida, k):
     probabilidad = torch.softmax(salida, dim=1)[0, k]  # noqa: F841
 
 
-def _freeze_without_return(modelo):
-    modelo.requires_grad_(False)
-    modelo.fc.requires_grad_(True)
 
 
 class _MLPWithoutReturn(nn.Module):
@@ -366,17 +362,19 @@ class _FixedWithoutReturn(nn.Module):
         self.lineal(torch.flatten(x, start_dim=1))
 
 
-class _BlockWithoutReturn(nn.Module):
-    def __init__(self, canales):
-        super().__init__()
-        self.conv1 = nn.Conv2d(canales, canales, 3, padding=1, bias=False)
-        self.bn1 = nn.BatchNorm2d(canales)
-        self.conv2 = nn.Conv2d(canales, canales, 3, padding=1, bias=False)
-        self.bn2 = nn.BatchNorm2d(canales)
-
-    def forward(self, x):
-        f = self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
-        torch.relu(x + f)
+def _zeros_without_return(modelo, imagenes, nombres):
+    fracciones = {}
+    manejadores = [
+        modelo.get_submodule(n).register_forward_hook(
+            lambda m, e, s, n=n: fracciones.__setitem__(n, (s == 0).float().mean().item())
+        )
+        for n in nombres
+    ]
+    modelo.eval()
+    with torch.no_grad():
+        modelo(imagenes)
+    for manejador in manejadores:
+        manejador.remove()
 
 
 FORGOTTEN_RETURN = [
@@ -384,10 +382,9 @@ FORGOTTEN_RETURN = [
     (FlatPosition, _flat_without_return, "añade `return posicion`"),
     (UnflatPosition, _unflat_without_return, "añade `return c, h, w`"),
     (ClassProbability, _probability_without_return, "añade `return probabilidad`"),
-    (FreezeBackbone, _freeze_without_return, "añade `return modelo`"),
     (BuildMLP, _MLPWithoutReturn(), "forward no devuelve nada"),
     (FixForward, _FixedWithoutReturn, "forward no devuelve nada"),
-    (WriteResidualBlock, _BlockWithoutReturn, "forward no devuelve nada"),
+    (ZeroFraction, _zeros_without_return, "añade `return fracciones`"),
 ]
 
 
@@ -495,80 +492,16 @@ def _mobilenet_head(size_in, size_out):
     return model
 
 
-def _freeze_all(modelo):
-    modelo.requires_grad_(False)
-    return modelo
 
 
-def _freeze_last_stage(modelo):
-    modelo.layer4.requires_grad_(False)
-    return modelo
 
 
-def _freeze_with_attribute(modelo):
-    modelo.requires_grad_(False)
-    modelo.fc.requires_grad = True  # crea un atributo; no cambia los parámetros
-    return modelo
 
 
-def _freeze_and_replace_head(modelo):
-    modelo.requires_grad_(False)
-    modelo.fc = nn.Linear(512, 5)
-    return modelo
 
 
 def _mlp(*layers):
     return nn.Sequential(nn.Flatten(), *layers)
-
-
-class _Block(nn.Module):
-    """Base de los bloques residuales equivocados: dos convoluciones 3×3 con BatchNorm, con o sin relleno."""
-
-    def __init__(self, canales, padding=1):
-        super().__init__()
-        self.conv1 = nn.Conv2d(canales, canales, 3, padding=padding, bias=False)
-        self.bn1 = nn.BatchNorm2d(canales)
-        self.conv2 = nn.Conv2d(canales, canales, 3, padding=padding, bias=False)
-        self.bn2 = nn.BatchNorm2d(canales)
-
-    def f(self, x):
-        return self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x)))))
-
-
-class _NoShortcut(_Block):
-    def forward(self, x):
-        return torch.relu(self.f(x))
-
-
-class _NoPadding(_Block):
-    def __init__(self, canales):
-        super().__init__(canales, padding=0)
-
-    def forward(self, x):
-        return torch.relu(x + self.f(x))
-
-
-class _NoPaddingNoShortcut(_NoPadding):
-    def forward(self, x):
-        return torch.relu(self.f(x))
-
-
-class _ReluBeforeSum(_Block):
-    def forward(self, x):
-        return x + torch.relu(self.f(x))
-
-
-class _ReturnsInput(_Block):
-    def forward(self, x):
-        return x
-
-
-class _NoParameters(nn.Module):
-    def __init__(self, canales):
-        super().__init__()
-
-    def forward(self, x):
-        return torch.relu(x + torch.tanh(x))
 
 
 # Las respuestas de la lección 01 que copian los números de 3×32×32 o se equivocan de eje.
@@ -715,40 +648,123 @@ def _update_twice_the_step(parametros, lr):
         p.grad.zero_()
 
 
-def _extract_in_train_mode(tronco, cargador):
+
+
+
+
+
+
+
+
+
+
+
+
+# Las respuestas de la lección 05: formas con imágenes de 36×36 y la fracción de ceros medida con ganchos.
+STAGE_SHAPES = {
+    "stem": (2, 16, 36, 36),
+    "stage1": (2, 32, 18, 18),
+    "stage2": (2, 64, 9, 9),
+    "stage3": (2, 128, 4, 4),
+    "fc": (2, 10),
+}
+SHAPES_32 = {
+    "stem": (2, 16, 32, 32),
+    "stage1": (2, 32, 16, 16),
+    "stage2": (2, 64, 8, 8),
+    "stage3": (2, 128, 4, 4),
+    "fc": (2, 10),
+}
+
+
+def _fraction(salida):
+    return (salida == 0).float().mean().item()
+
+
+def _zero_fraction_of(modelo, imagenes, nombres, medir=_fraction, de_la_entrada=False, quitar=True, evaluar=True):
+    """Una respuesta con ganchos, bien escrita salvo lo que cambien los argumentos (cada uno, un error típico)."""
+    fracciones = {}
+
+    def guardar(nombre):
+        def gancho(modulo, entrada, salida):
+            fracciones[nombre] = medir(entrada[0] if de_la_entrada else salida)
+
+        return gancho
+
+    manejadores = [modelo.get_submodule(n).register_forward_hook(guardar(n)) for n in nombres]
+    if evaluar:
+        modelo.eval()
     with torch.no_grad():
-        return torch.cat([tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador])
+        modelo(imagenes)
+    if quitar:
+        for manejador in manejadores:
+            manejador.remove()
+    return fracciones
 
 
-def _extract_with_grad(tronco, cargador):
-    tronco.eval()
-    return torch.cat([tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador])
+def _zeros_hooks_left(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres, quitar=False)
 
 
-def _extract_lists(tronco, cargador):
-    tronco.eval()
-    with torch.no_grad():
-        return [tronco(x) for x, _ in cargador], [y for _, y in cargador]
+def _zeros_in_train_mode(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres, evaluar=False)
 
 
-def _extract_last_batch(tronco, cargador):
-    tronco.eval()
-    with torch.no_grad():
-        for imagenes, etiquetas_lote in cargador:  # noqa: B007 (el error que se prueba)
-            caracteristicas = tronco(imagenes)
-    return caracteristicas, etiquetas_lote
+def _zeros_counted(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres, medir=lambda salida: (salida == 0).sum().item())
 
 
-def _extract_sorted_labels(tronco, cargador):
-    tronco.eval()
-    with torch.no_grad():
-        return torch.cat([tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador]).sort().values
+def _zeros_nonzero_fraction(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres, medir=lambda salida: (salida != 0).float().mean().item())
 
 
-def _extract_softmax(tronco, cargador):
-    tronco.eval()
-    with torch.no_grad():
-        return torch.cat([tronco(x).softmax(dim=1) for x, _ in cargador]), torch.cat([y for _, y in cargador])
+def _zeros_of_the_input(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres, de_la_entrada=True)
+
+
+def _zeros_negatives(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres, medir=lambda salida: (salida < 0).float().mean().item())
+
+
+def _zeros_as_percent(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres, medir=lambda salida: 100 * _fraction(salida))
+
+
+def _zeros_fixed_names(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, ["capa1", "capa2"])
+
+
+def _zeros_tensor(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres, medir=lambda salida: salida == 0)
+
+
+def _stem_without_pool(red):
+    red.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)
+    red.maxpool = nn.Identity()
+    return red
+
+
+def _stem_without_padding(red):
+    red.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, bias=False)
+    return red
+
+
+def _freeze_only_the_head(red):
+    red.requires_grad_(False)
+    red.fc.requires_grad_(True)
+    return red
+
+
+def _freeze_up_to_layer2(red):
+    red.requires_grad_(False)
+    for part in (red.layer3, red.layer4, red.fc):
+        part.requires_grad_(True)
+    return red
+
+
+def _freeze_with_attribute(red):
+    red.requires_grad = False
+    return red
 
 
 WRONG = [
@@ -871,10 +887,6 @@ WRONG = [
     (FrozenCount, 2560, "2560 son los pesos de la cabeza, pero faltan sus 5 sesgos"),
     (FrozenCount, 11_179_077, "11 179 077 son (casi) todos los parámetros"),
     (FrozenCount, 5130, "tu respuesta es 5130, pero la cabeza de 512 a 5 tiene 2565 parámetros"),
-    (FreezeBackbone, _freeze_all, "has congelado también la cabeza"),
-    (FreezeBackbone, _freeze_last_stage, "siguen entrenables 45 tensores del tronco"),
-    (FreezeBackbone, _freeze_with_attribute, "`modelo.fc.requires_grad = …` solo crea un atributo nuevo"),
-    (FreezeBackbone, _freeze_and_replace_head, "has cambiado la cabeza del modelo"),
     (ConvOutputShape, (16, 15, 15), "no tiene la dimensión del lote"),
     (ConvOutputShape, (8, 16, 14, 14), "sale de olvidar el relleno"),
     (ConvOutputShape, (8, 16, 30, 30), "con stride=2 el núcleo salta de 2 en 2"),
@@ -886,24 +898,38 @@ WRONG = [
     (ConvParameterCount, 64 * 128 + 128, "es la cuenta de una nn.Linear(64, 128)"),
     (ConvParameterCount, 128 * 64 * 3 * 3 + 64, "no por cada canal de entrada"),
     (ConvParameterCount, 1000, "tu respuesta es 1000, pero la capa tiene 73 856 parámetros"),
-    (WriteResidualBlock, _NoShortcut, "falta el atajo"),
-    (WriteResidualBlock, _NoPadding, "x y f(x) no tienen la misma forma"),
-    (WriteResidualBlock, _NoPaddingNoShortcut, "el bloque debe conservar la forma"),
-    (WriteResidualBlock, _ReluBeforeSum, "la ReLU final va después de sumar"),
-    (WriteResidualBlock, _ReturnsInput, "devuelve x tal cual"),
-    (WriteResidualBlock, _NoParameters, "no tiene parámetros"),
-    (WriteResidualBlock, _NoShortcut(16), "se esperaba la clase MiBloque"),
+    (StageShapes, {**STAGE_SHAPES, "stage3": (2, 128, 5, 5)}, "9×9, un tamaño impar"),
+    (StageShapes, {**STAGE_SHAPES, "stage3": (2, 128, 4.5, 4.5)}, "El tamaño es 9 // 2, con división entera"),
+    (StageShapes, {**STAGE_SHAPES, "stem": (2, 16, 18, 18)}, "stem no reduce el tamaño"),
+    (StageShapes, {**STAGE_SHAPES, "fc": (2, 128, 1, 1)}, "es la salida de pool, no la de fc"),
+    (StageShapes, {**STAGE_SHAPES, "fc": (2, 128)}, "es la salida de flatten, no la de fc"),
+    (StageShapes, {**STAGE_SHAPES, "stage1": (8, 32, 18, 18)}, "el lote es de 2 imágenes y ninguna capa lo cambia"),
+    (StageShapes, {**STAGE_SHAPES, "stage2": (2, 32, 9, 9)}, "en «stage2» los canales no son 32"),
+    (StageShapes, {**STAGE_SHAPES, "stage2": (2, 64, 18, 18)}, "cada etapa tiene un MaxPool2d(2)"),
+    (StageShapes, {**STAGE_SHAPES, "fc": (2, 10, 1, 1)}, "tiene 4 números, pero se esperaban 2: (lote, clases)"),
+    (StageShapes, SHAPES_32, "son las formas del apartado 4, con imágenes de 32×32"),
+    (StageShapes, {name: (8, *shape[1:]) for name, shape in SHAPES_32.items()}, "son las formas del apartado 4"),
+    (StageShapes, {**STAGE_SHAPES, "fc": None}, "todavía falta la forma de «fc»"),
+    (StageShapes, {"stem": (2, 16, 36, 36)}, "al diccionario le falta «stage1», «stage2», «stage3» y «fc»"),
+    (StageShapes, [(2, 16, 36, 36)], "se esperaba un diccionario como el de la celda"),
+    (StageShapes, {**STAGE_SHAPES, "stage2": torch.zeros(2, 64, 9, 9)}, "hay un tensor: se esperaba su forma"),
+    (ZeroFraction, _zeros_hooks_left, "tu función deja ganchos puestos en «capa1» y «capa2»"),
+    (ZeroFraction, _zeros_in_train_mode, "Llama a modelo.eval() antes de pasar las imágenes"),
+    (ZeroFraction, _zeros_counted, "el número de ceros: se pide la fracción, de 0 a 1"),
+    (ZeroFraction, _zeros_nonzero_fraction, "la fracción de valores distintos de cero"),
+    (ZeroFraction, _zeros_of_the_input, "¿Cuentas los ceros de la entrada del gancho en vez de los de su salida"),
+    (ZeroFraction, _zeros_negatives, "o los valores negativos, que después de una ReLU ya no quedan"),
+    (ZeroFraction, _zeros_as_percent, "un porcentaje: se pide la fracción"),
+    (ZeroFraction, _zeros_fixed_names, "las claves del diccionario deben ser los nombres que recibe la función"),
+    (ZeroFraction, _zeros_tensor, "es un tensor de forma (6, 8, 8, 8): se esperaba un solo número"),
     (FeatureMapSide, lambda lado: lado // 32, "la división entera redondea hacia abajo"),
     (FeatureMapSide, lambda lado: lado / 32, "un número real"),
     (FeatureMapSide, lambda lado: lado // 16, "son cuatro mitades"),
     (FeatureMapSide, lambda lado: 7, "con una imagen de 32×32 tu función da 7, pero el mapa final de ResNet18 es"),
-    (ExtractFeatures, _extract_in_train_mode, "las estadísticas de BatchNorm del tronco"),
-    (ExtractFeatures, _extract_with_grad, "requires_grad=True"),
-    (ExtractFeatures, _extract_lists, "se esperaban dos tensores"),
-    (ExtractFeatures, _extract_last_batch, "se esperaban 13 filas"),
-    (ExtractFeatures, _extract_sorted_labels, "no van en el orden de las imágenes"),
-    (ExtractFeatures, _extract_softmax, "no son las salidas del tronco en modo eval()"),
-    (ExtractFeatures, lambda tronco, cargador: tronco, "se esperaban dos cosas"),
+    (MiddleStem, _stem_without_pool, "eso es el tallo para CIFAR del apartado 6"),
+    (MiddleStem, _stem_without_padding, "layer1 recibe un mapa de 15×15"),
+    (FreezeUpToLayer3, _freeze_only_the_head, "layer4 está congelada"),
+    (FreezeUpToLayer3, _freeze_with_attribute, "`red.requires_grad = …` solo crea un atributo nuevo"),
 ]
 
 
@@ -968,11 +994,14 @@ def test_check_reads_the_notebook_variable(capsys):
     assert "todavía no has respondido" in capsys.readouterr().out
 
 
-def test_residual_block_check_leaves_the_random_state_alone():
+@pytest.mark.parametrize("kind", [StageShapes, ZeroFraction], ids=lambda k: k.__name__)
+def test_lesson_05_checks_leave_the_random_state_alone(kind):
+    """Las comprobaciones crean redes con pesos aleatorios, pero no mueven el generador del alumno."""
     torch.manual_seed(123)
     expected = torch.rand(3)
     torch.manual_seed(123)
-    WriteResidualBlock().evaluate(_solve(WriteResidualBlock()))
+    lesson05.stage_shapes.cache_clear()
+    assert kind().evaluate(_solve(kind())).correct
     assert torch.equal(torch.rand(3), expected)
 
 
@@ -1186,7 +1215,6 @@ LEARNER_ERRORS = [
     (ClassProbability, lambda salida, k: [][k], "IndexError: list index out of range"),
     (TrainingStep, lambda *args: int("uno"), "ValueError: invalid literal for int() with base 10: 'uno'"),
     (UpdateStep, lambda parametros, lr: parametros[2], "IndexError: list index out of range"),
-    (FreezeBackbone, lambda modelo: modelo.cabeza, "AttributeError: 'ResNet' object has no attribute 'cabeza'"),
     (FixForward, _InitFails, "ValueError: no me apetece"),
     (FixForward, _ForwardFails, "KeyError: 'sesgo'"),
     (
@@ -1377,9 +1405,12 @@ def _update_without_zeroing(parametros, lr):
             p -= lr * p.grad  # bien, pero los gradientes se quedan
 
 
-class _SigmoidBlock(_Block):
-    def forward(self, x):
-        return torch.sigmoid(x + self.f(x))  # sigmoide en vez de ReLU
+def _zeros_of_another_model(modelo, imagenes, nombres):
+    """Todo bien, pero con una red que no es la que recibe la función (otros pesos, la misma forma)."""
+    otra = lesson05._zero_model()
+    with torch.no_grad():
+        otra[0][0].weight.mul_(-1)
+    return _zero_fraction_of(otra, imagenes, nombres)
 
 
 def _names_in_another_order():
@@ -1394,16 +1425,8 @@ def _mobilenet_with_wrong_forward():
     return model
 
 
-def _freeze_all_but_the_head_weight(modelo):
-    modelo.requires_grad_(False)
-    modelo.fc.weight.requires_grad_(True)
-    return modelo
 
 
-def _extract_doubled(tronco, cargador):
-    tronco.eval()
-    with torch.no_grad():
-        return torch.cat([2 * tronco(x) for x, _ in cargador]), torch.cat([y for _, y in cargador])
 
 
 LAST_CHECK = [
@@ -1424,13 +1447,45 @@ LAST_CHECK = [
     (TrainingStep, "verify", _step_returning_the_loss_after_the_update, "pero la pérdida del paso 1 era"),
     (ConvOutputShape, "verify", (8, 16, 16, 16), "tu forma es (8, 16, 16, 16)"),
     (ConvParameterCount, "verify", 1000, "tu respuesta es 1000, pero la capa tiene 73 856 parámetros"),
-    (WriteResidualBlock, "verify", _SigmoidBlock, "debería devolver relu(x), pero no es así"),
+    (StageShapes, "_compare", {**STAGE_SHAPES, "stage2": (2, 64, 10, 10)}, "tu forma de «stage2», (2, 64, 10, 10)"),
+    (ZeroFraction, "_check_value", _zeros_of_another_model, "pero la fracción de ceros de su salida (en eval()) es"),
     (ReplaceHead, "verify", _mobilenet_with_wrong_forward(), "la salida es (2, 5), no (2, 10)"),
     (FrozenCount, "verify", 1000, "tu respuesta es 1000, pero la cabeza de 512 a 5 tiene 2565 parámetros"),
-    (FreezeBackbone, "verify", _freeze_all_but_the_head_weight, "['fc.bias'] está congelado"),
     (FeatureMapSide, "verify", lambda lado: math.ceil(lado / 32) + (lado == 500), "tu función da 17"),
-    (ExtractFeatures, "verify", _extract_doubled, "no son las salidas del tronco en modo eval()"),
+    (MiddleStem, "verify", _stem_without_padding, "layer1 recibe un mapa de 15×15"),
+    (FreezeUpToLayer3, "verify", _freeze_up_to_layer2, "en layer3 hay parámetros que no están como se pedía"),
+    (PredictStudyWinners, "verify", {5: "desde cero", 250: "desde cero"}, "predijiste «desde cero» y ganó"),
+    (PredictDogClass, "verify", "ciervo", "Tu predicción, ciervo, no es la más frecuente"),
 ]
+
+_STUDY = {
+    "cabeza transferida": {5: [0.50, 0.52], 250: [0.60, 0.61]},
+    "ajuste fino": {5: [0.46, 0.49], 250: [0.64, 0.63]},
+    "desde cero": {5: [0.40, 0.44], 250: [0.70, 0.69]},
+}
+
+
+class _MostlyCat(nn.Module):
+    """Un «tronco» de cinco clases que elige gato para casi todo."""
+
+    def forward(self, x):
+        logits = torch.zeros(len(x), 5)
+        logits[:, 3] = 1.0
+        return logits
+
+
+def _validation_with_dogs():
+    from course_utils.data import CIFAR10Tensor
+
+    images, labels = torch.zeros(6, 3, 32, 32, dtype=torch.uint8), torch.tensor([5] * 4 + [0, 1])
+    return CIFAR10Tensor(images, labels, "sintético", "train")
+
+
+# Los ejercicios de predicción se comprueban contra lo que salió en la ejecución: se crean con ello.
+FACTORIES = {
+    PredictStudyWinners: lambda: PredictStudyWinners(_STUDY),
+    PredictDogClass: lambda: PredictDogClass(_MostlyCat(), _validation_with_dogs()),
+}
 
 
 def _last_raise_lines(function) -> range:
@@ -1445,11 +1500,12 @@ def _last_raise_lines(function) -> range:
     ("kind", "method", "answer", "fragment"), LAST_CHECK, ids=[k.__name__ for k, _, _, _ in LAST_CHECK]
 )
 def test_an_answer_that_passes_every_check_but_the_last_is_caught_by_the_last(kind, method, answer, fragment):
-    feedback = kind().evaluate(answer)
+    make = FACTORIES.get(kind, kind)
+    feedback = make().evaluate(answer)
     assert feedback.status == "incorrecto", f"la respuesta equivocada pasó por buena: {feedback}"
     assert fragment in feedback.message, feedback.message
     with pytest.raises(ex.WrongAnswer) as caught:
-        kind().verify(answer)
+        make().verify(answer)
     tb = caught.tb
     while tb.tb_next is not None:
         tb = tb.tb_next
@@ -1593,3 +1649,63 @@ def test_the_lesson_03_notebook_shows_the_data_its_exercises_check():
     assert "otros 12 puntos" in markdown and "con `x` entre 1 y 4" in markdown
     assert f"pasos={lesson03.DIVERGENCE_STEPS}" in DivergingLearningRate.hint
     assert f"y {lesson03.DIVERGENCE_STEPS} pasos" in markdown
+
+
+# --- Lección 05: los ejercicios y lo que enseña el cuaderno ---------------------------------------------------
+
+LESSON_05 = Path(__file__).resolve().parent.parent / "notebooks" / "05_redes_convolucionales.ipynb"
+
+
+def _code_cells(notebook: Path) -> list[str]:
+    return [
+        "".join(cell["source"])
+        for cell in json.loads(notebook.read_text(encoding="utf-8"))["cells"]
+        if cell["cell_type"] == "code"
+    ]
+
+
+def test_the_lesson_05_notebook_asks_what_its_exercises_check():
+    """Las celdas de los ejercicios 3 y 4 son las que esperan los correctores, y llegan sin responder."""
+    cells = _code_cells(LESSON_05)
+    imports = next(cell for cell in cells if "from course_utils.exercises import" in cell)
+    assert "StageShapes" in imports and "ZeroFraction" in imports
+    shapes_cell = next(cell for cell in cells if cell.startswith("formas_36 = {"))
+    namespace = _namespace()
+    exec(shapes_cell.replace("ejercicio3.comprobar()", ""), namespace)
+    assert set(namespace["formas_36"]) == set(lesson05.STAGES)
+    assert StageShapes().evaluate(namespace["formas_36"]).status == "sin intentar"
+    assert any(cell.startswith(ZeroFraction.skeleton) for cell in cells), "la celda empieza por el esqueleto"
+
+
+def test_the_stage_shapes_check_measures_what_section_4_prints():
+    """Con imágenes de 32×32 y un lote de 8, los ganchos del corrector dan las formas que imprime el apartado 4."""
+    printed = "".join(
+        "".join(output.get("text", ""))
+        for cell in json.loads(LESSON_05.read_text(encoding="utf-8"))["cells"]
+        if cell["cell_type"] == "code" and '"stem", "stage1", "stage2", "stage3", "pool"' in "".join(cell["source"])
+        for output in cell["outputs"]
+    )
+    shapes = lesson05.stage_shapes(32, 8)
+    for name in ("stem", "stage1", "stage2", "stage3", "pool", "flatten", "fc"):
+        assert f"{name:8} {str(shapes[name]):18}" in printed, name
+    assert lesson05.stage_shapes(36, 2)["stage3"] == (2, 128, 4, 4), "9 // 2: MaxPool2d(2) redondea hacia abajo"
+
+
+def test_zero_fraction_accepts_a_context_manager_and_counts_in_eval_mode():
+    """`with capa.register_forward_hook(...)` también quita el gancho; y el resultado es el de la red en eval()."""
+    code = (
+        "def fraccion_ceros(modelo, imagenes, nombres):\n"
+        "    fracciones = {}\n"
+        "    modelo.eval()\n"
+        "    for nombre in nombres:\n"
+        "        def gancho(modulo, entrada, salida, nombre=nombre):\n"
+        "            fracciones[nombre] = (salida == 0).sum().item() / salida.numel()\n"
+        "        with modelo.get_submodule(nombre).register_forward_hook(gancho), torch.no_grad():\n"
+        "            modelo(imagenes)\n"
+        "    return fracciones"
+    )
+    assert ZeroFraction().evaluate(_run(code, "fraccion_ceros")).correct
+    measures = lesson05._zero_measures(("capa1", "capa2"))
+    assert 0 < measures["capa2"]["fraction"] < measures["capa1"]["fraction"] < 1, "el MaxPool2d quita ceros"
+    distinct = [measures["capa1"][k] for k in ("fraction", "input")] + [1 - measures["capa1"]["fraction"]]
+    assert len(set(distinct)) == 3, "cada error típico da un número distinto del correcto"

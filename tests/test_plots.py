@@ -208,7 +208,7 @@ def test_show_schedule_draws_the_rate_and_the_momentum_of_every_step():
 
     rates, momenta = [0.001, 0.002, 0.0005], [0.95, 0.85, 0.9]
     fig = show_schedule(rates, momenta)
-    assert [ax.get_title() for ax in fig.axes] == ["Tasa de aprendizaje", "Impulso (beta1 de Adam)"]
+    assert [ax.get_title() for ax in fig.axes] == ["Tasa de aprendizaje", "Momento (beta1 de Adam)"]
     assert list(fig.axes[0].get_lines()[0].get_xdata()) == [1, 2, 3]
     assert list(fig.axes[1].get_lines()[0].get_ydata()) == pytest.approx(momenta)
     fig.canvas.draw()
@@ -216,7 +216,77 @@ def test_show_schedule_draws_the_rate_and_the_momentum_of_every_step():
     plt.close(fig)
     assert len(show_schedule(rates).axes) == 1
     plt.close("all")
-    with pytest.raises(ValueError, match="un impulso por paso \\(3\\), pero llegaron 2"):
+    with pytest.raises(ValueError, match="un momento por paso \\(3\\), pero llegaron 2"):
         show_schedule(rates, momenta[:2])
     with pytest.raises(ValueError, match="tasa de aprendizaje finita por paso"):
         show_schedule([])
+
+
+def _stage_maps() -> dict:
+    """Mapas de una imagen como los que guardan los ganchos de la lección 05: (1, canales, alto, ancho)."""
+    torch.manual_seed(0)
+    return {"stem": torch.rand(1, 16, 32, 32), "stage1": torch.rand(1, 32, 16, 16), "stage3": torch.rand(1, 4, 4, 4)}
+
+
+def test_feature_maps_show_the_most_active_channels_of_each_stage():
+    from course_utils.plots import show_feature_maps
+
+    maps = _stage_maps()
+    maps["stem"][0, 7] += 5  # el canal 7 es el que más se activa: va el primero de su fila
+    image = torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8)
+    fig = show_feature_maps(image, maps, channels=3, title="Mapas")
+    assert len(fig.axes) == 1 + 3 + 3 + 3, "la imagen y 3 canales por etapa"
+    assert fig.axes[0].get_title() == "entrada" and fig._suptitle.get_text() == "Mapas"
+    assert fig.axes[1].get_title() == "canal 7" and fig.axes[1].get_ylabel() == "stem\n16×32×32"
+    assert fig.axes[7].get_ylabel() == "stage3\n4×4×4"
+    plt.close(fig)
+    fig = show_feature_maps(image.unsqueeze(0), {"stage3": maps["stage3"][0]}, channels=6)
+    assert len(fig.axes) == 1 + 4, "con menos canales que `channels`, los que haya"
+    plt.close(fig)
+
+
+def test_feature_maps_reject_bad_inputs_in_spanish():
+    from course_utils.plots import show_feature_maps
+
+    image = torch.rand(3, 32, 32)
+    with pytest.raises(ValueError, match="Se esperaba una sola imagen, pero llegaron 2"):
+        show_feature_maps(torch.rand(2, 3, 32, 32), _stage_maps())
+    with pytest.raises(ValueError, match="diccionario \\{etapa: mapa\\} no vacío"):
+        show_feature_maps(image, {})
+    with pytest.raises(ValueError, match="el mapa de «stem» de una sola imagen.*\\(8, 16, 32, 32\\)"):
+        show_feature_maps(image, {"stem": torch.rand(8, 16, 32, 32)})
+    with pytest.raises(ValueError, match="números reales finitos"):
+        show_feature_maps(image, {"stem": torch.full((1, 2, 4, 4), float("nan"))})
+    with pytest.raises(ValueError, match="channels debe ser al menos 1"):
+        show_feature_maps(image, _stage_maps(), channels=0)
+
+
+def test_saliency_shows_each_image_over_its_map_with_spanish_titles():
+    from course_utils.plots import show_saliency
+
+    images = BatchTransform()(torch.randint(0, 256, (3, 3, 32, 32), dtype=torch.uint8))
+    saliency = torch.rand(3, 32, 32) * 1e-3  # gradientes pequeños: cada mapa se escala a su máximo
+    fig = show_saliency(images, saliency, [0, 3, 9], torch.tensor([0, 5, 9]))
+    assert len(fig.axes) == 6
+    titles = [ax.get_title() for ax in fig.axes[:3]]
+    assert titles == ["real: avión\npred.: avión", "real: gato\npred.: perro", "real: camión\npred.: camión"]
+    assert [ax.title.get_color() for ax in fig.axes[:3]] == ["green", "red", "green"]
+    shown = fig.axes[3].get_images()[0].get_array()
+    assert shown.max() == pytest.approx(1.0) and shown.min() >= 0
+    plt.close(fig)
+
+
+def test_saliency_rejects_maps_that_are_not_one_per_image():
+    from course_utils.plots import show_saliency
+
+    images = torch.rand(2, 3, 32, 32)
+    with pytest.raises(ValueError, match=r"toma el máximo|el máximo sobre los canales, \.amax\(dim=1\)"):
+        show_saliency(images, torch.rand(2, 3, 32, 32), [0, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"mapas\.squeeze\(1\)"):
+        show_saliency(images, torch.rand(2, 1, 32, 32), [0, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"\(2, 32, 32\), pero llegó la forma \(2, 16, 16\)"):
+        show_saliency(images, torch.rand(2, 16, 16), [0, 1], [0, 1])
+    with pytest.raises(ValueError, match=r"no pueden ser negativos.*\.abs\(\)"):
+        show_saliency(images, torch.randn(2, 32, 32), [0, 1], [0, 1])
+    with pytest.raises(ValueError, match="Hay 2 imágenes pero 3 predicciones"):
+        show_saliency(images, torch.rand(2, 32, 32), [0, 1], [0, 1, 2])

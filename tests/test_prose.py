@@ -6,9 +6,11 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from prose import NOT_RESULTS, unsupported_figures
+from prose import NOT_RESULTS, discarded_terms, discarded_terms_in_text, unsupported_figures
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+GLOSSARY = ROOT / "notebooks" / "glosario.md"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -121,7 +123,92 @@ def test_a_decimal_derived_from_a_formula_must_be_right():
 
 def test_decimals_listed_as_not_results_are_accepted(monkeypatch):
     """NOT_RESULTS recoge, por cuaderno y con su motivo, los números que no son resultados."""
-    nb = _notebook("OneCycleLR mueve el impulso entre 0,95 y 0,85.", "nada\n")
+    nb = _notebook("OneCycleLR mueve el momento entre 0,95 y 0,85.", "nada\n")
     assert len(unsupported_figures(nb, "prueba.ipynb")) == 2
     monkeypatch.setitem(NOT_RESULTS, "prueba.ipynb", {"0,95": "por defecto", "0,85": "por defecto"})
     assert unsupported_figures(nb, "prueba.ipynb") == []
+
+
+# Un concepto, un nombre: «momento» para *momentum* y «características» para *features*, en todo el curso.
+
+TERMS_MESSAGE = (
+    "Términos que el curso no usa: escribe «momento» (la primera vez, «momento (*momentum*)») y «características», "
+    "como en notebooks/glosario.md:\n"
+)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebooks_use_the_course_terms(path):
+    nb = nbformat.read(path, as_version=4)
+    problems = discarded_terms(nb, path.name)
+    assert problems == [], TERMS_MESSAGE + "\n".join(problems)
+
+
+@pytest.mark.parametrize("path", [GLOSSARY, ROOT / "README.md"], ids=lambda p: p.name)
+def test_glossary_and_readme_use_the_course_terms(path):
+    problems = discarded_terms_in_text(path.read_text(encoding="utf-8"), path.name)
+    assert problems == [], TERMS_MESSAGE + "\n".join(problems)
+
+
+def test_discarded_terms_are_reported_with_the_course_term():
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("El momento y las características: así lo dice el curso."),
+        nbformat.v4.new_markdown_cell("La red aprende rasgos visuales.\n\nCon Impulso, cada paso sigue al anterior."),
+        nbformat.v4.new_code_cell('impulsos = []  # un rasgo por imagen\nprint("el momento sube")'),
+        nbformat.v4.new_code_cell('print("impulso:", 0.9)'),
+    ]
+    assert discarded_terms(nb, "prueba.ipynb") == [
+        "prueba.ipynb, celda 2: «rasgos»; el curso dice «características (*features*)»",
+        "prueba.ipynb, celda 2: «Impulso»; el curso dice «momento (*momentum*)»",
+        "prueba.ipynb, celda 3 (código): «rasgo»; el curso dice «características (*features*)»",
+        "prueba.ipynb, celda 4 (código): «impulso»; el curso dice «momento (*momentum*)»",
+    ]
+
+
+def test_the_course_terms_and_other_words_pass():
+    """Solo palabras completas: «características», «momento», «trasgo» o «impulsó» no son variantes descartadas."""
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("Las características del tronco y el momento (*momentum*) de SGD."),
+        nbformat.v4.new_markdown_cell("Un trasgo impulsó la idea; `momentum=0.9`."),
+        nbformat.v4.new_code_cell("momento = 0.9  # el momento de SGD\ncaracteristicas = tronco(x)"),
+    ]
+    assert discarded_terms(nb) == []
+    assert discarded_terms_in_text("Momento y características.\nOtra línea.") == []
+    assert discarded_terms_in_text("Bien.\nLos rasgos, mal.", "glosario.md") == [
+        "glosario.md, línea 2: «rasgos»; el curso dice «características (*features*)»",
+    ]
+
+
+def test_the_glossary_exists_and_the_readme_links_to_it():
+    assert GLOSSARY.is_file(), "falta el glosario del curso, notebooks/glosario.md"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "](notebooks/glosario.md)" in readme, "el README debe enlazar el glosario, notebooks/glosario.md"
+
+
+STUDY_ROW = r"^\s*(\d+)\s+" + r"\s+".join([r"(\d+,\d %) \(± (\d+,\d)\)"] * 3) + r"\s*$"
+
+
+def _study_rows_in_lesson_07() -> list[tuple[str, ...]]:
+    """Las filas de la tabla del estudio de transferencia en la salida guardada de la lección 07."""
+    import re
+
+    nb = nbformat.read(ROOT / "notebooks" / "07_entrenar_resnet18_cifar10.ipynb", as_version=4)
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "transfer_study(" in cell.source:
+            text = "".join(out.get("text", "") for out in cell.get("outputs", []) if out.get("output_type") == "stream")
+            return re.findall(STUDY_ROW, text, flags=re.MULTILINE)
+    raise AssertionError("la lección 07 no llama a transfer_study")
+
+
+def test_the_readme_transfer_table_is_the_stored_lesson_07_study():
+    """Una sola fuente: la tabla del README copia la salida guardada de la lección 07, cifra por cifra."""
+    import re
+
+    rows = _study_rows_in_lesson_07()
+    assert len(rows) == 4, rows  # 5, 10, 50 y 250 imágenes por clase, en modo completo
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    cell = r"(\d+,\d %) ± (\d+,\d)"
+    table = re.findall(rf"^ *\| (\d+) \| {cell} \| {cell} \| {cell} \|$", readme, flags=re.MULTILINE)
+    assert table == rows

@@ -7,6 +7,7 @@ que de verdad detecta una celda que cambia al repetirla.
 
 from __future__ import annotations
 
+import re
 import shlex
 import shutil
 import subprocess
@@ -86,8 +87,10 @@ def test_few_cells_skip_the_second_run_and_they_start_from_a_fixed_state():
             if ONCE_ONLY_TAG in cell.metadata.get("tags", []):
                 tagged.append(f"{path.name} celda {index}")
                 source = cell.source.lstrip()
-                # o fija la semilla al empezar, o es el estudio de transferencia, que fija la de cada prueba
-                assert source.startswith("torch.manual_seed(") or source.startswith("estudio = transfer_study("), (
+                # o fija la semilla al empezar, o es el estudio de transferencia, que fija la de cada prueba, o
+                # entrena varias redes en un bucle que fija la semilla al empezar cada vuelta
+                seeded_loop = re.search(r"^for .*:\n\s+torch\.manual_seed\(", source, flags=re.MULTILINE)
+                assert source.startswith(("torch.manual_seed(", "estudio = transfer_study(")) or seeded_loop, (
                     path.name,
                     index,
                     source[:80],

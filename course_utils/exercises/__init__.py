@@ -36,9 +36,9 @@ from course_utils.exercises.lesson03 import (
     exercise_line_points,
 )
 from course_utils.exercises.lesson04 import Accuracy, InitialLoss, TrainingStep, exercise_predictions
-from course_utils.exercises.lesson05 import ConvOutputShape, ConvParameterCount, WriteResidualBlock
-from course_utils.exercises.lesson06 import FeatureMapSide, FreezeBackbone, FrozenCount, ReplaceHead
-from course_utils.exercises.lesson07 import ExtractFeatures
+from course_utils.exercises.lesson05 import ConvOutputShape, ConvParameterCount, StageShapes, ZeroFraction
+from course_utils.exercises.lesson06 import FeatureMapSide, FrozenCount, PredictDogClass, ReplaceHead
+from course_utils.exercises.lesson07 import FreezeUpToLayer3, MiddleStem, PredictStudyWinners
 
 __all__ = [
     "AccumulatedGradient",
@@ -49,25 +49,28 @@ __all__ = [
     "ConvParameterCount",
     "DivergingLearningRate",
     "Exercise",
-    "ExtractFeatures",
     "FeatureMapSide",
     "Feedback",
     "FixForward",
     "FlatPosition",
     "FlattenBatch",
-    "FreezeBackbone",
+    "FreezeUpToLayer3",
     "FrozenCount",
     "GradientByHand",
     "InitialLoss",
     "LogitsToNames",
+    "MiddleStem",
     "NotAttempted",
     "ParameterCount",
+    "PredictDogClass",
+    "PredictStudyWinners",
     "ReplaceHead",
+    "StageShapes",
     "TrainingStep",
     "UnflatPosition",
     "UpdateStep",
-    "WriteResidualBlock",
     "WrongAnswer",
+    "ZeroFraction",
     "exercise_batch",
     "exercise_batch_64",
     "exercise_gradient_data",

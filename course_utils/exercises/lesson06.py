@@ -8,8 +8,8 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _learner_code, _number
-from course_utils.formatting import format_number
+from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _learner_code, _number, _spanish_list
+from course_utils.formatting import format_number, format_percent
 
 
 class ReplaceHead(Exercise):
@@ -82,58 +82,65 @@ class FrozenCount(Exercise):
             )
 
 
-class FreezeBackbone(Exercise):
-    title = "Ejercicio 3 · congelar el tronco"
-    variable = "congelar_tronco"
-    skeleton = (
-        "def congelar_tronco(modelo):\n"
-        "    # congela todos los parámetros del modelo salvo los de su cabeza, modelo.fc\n"
-        "    ...  # ← tu código aquí\n"
-        "    return modelo"
-    )
+class PredictDogClass(Exercise):
+    title = "Ejercicio 3 · ¿qué ve en un perro?"
+    variable = "clase_para_perros"
     hint = (
-        "modelo.requires_grad_(False) congela todo; después, modelo.fc.requires_grad_(True) reactiva la cabeza. "
-        "Ojo con el guion bajo: modelo.requires_grad = False no congela nada."
+        "La cabeza del tronco tiene que repartir cada foto de perro entre avión, automóvil, pájaro, gato y ciervo. "
+        "¿Cuál de esas cinco se parece más a un perro en una foto de 32×32: el pelo, las cuatro patas, la forma de "
+        "la cabeza, el fondo (interior, césped, cielo)?"
     )
-    solution = (
-        "def congelar_tronco(modelo):\n"
-        "    modelo.requires_grad_(False)\n"
-        "    modelo.fc.requires_grad_(True)\n"
-        "    return modelo"
-    )
-    classes = 7
+    solution = "Depende de lo que aprendió tu tronco: ejecuta la comprobación con tu predicción y mira las frecuencias."
+    dog_label = 5
 
-    def verify(self, answer: Callable) -> None:
-        from torchvision.models import resnet18
+    def __init__(self, backbone: nn.Module | None = None, validation=None):
+        self.backbone, self.validation = backbone, validation
 
-        model = resnet18(weights=None, num_classes=self.classes)
-        head = model.fc
-        result = _call(answer, model, returns="modelo")
-        if result is not model:
-            raise WrongAnswer("devuelve el mismo modelo que recibes (después de congelarlo), no uno nuevo.")
-        if getattr(model, "fc", None) is not head:
+    def frequencies(self) -> dict[str, float]:
+        """Con qué frecuencia elige el tronco cada una de sus clases para las fotos de perros de validación."""
+        from course_utils.models import SOURCE_CLASSES, imagenet_transform
+
+        dogs = self.validation.images[self.validation.labels == self.dog_label]
+        self.backbone.eval()
+        with torch.no_grad():
+            choices = self.backbone(imagenet_transform()(dogs)).argmax(dim=1)
+        counts = torch.bincount(choices, minlength=len(SOURCE_CLASSES)).double() / len(choices)
+        names = [self.validation.classes[label] for label in SOURCE_CLASSES]
+        return dict(sorted(zip(names, counts.tolist(), strict=True), key=lambda item: -item[1]))
+
+    def verify(self, answer: object) -> str:
+        from course_utils.models import SOURCE_CLASSES
+
+        if self.backbone is None or self.validation is None:
             raise WrongAnswer(
-                "has cambiado la cabeza del modelo: la función solo debe congelar el tronco y dejar modelo.fc como "
-                "estaba."
+                "crea el ejercicio con el tronco y la validación: PredictDogClass(tronco_curso, datos_validacion)."
             )
-        trainable = {name for name, p in model.named_parameters() if p.requires_grad}
-        backbone = sorted(trainable - {"fc.weight", "fc.bias"})
-        for module, name in ((model, "modelo"), (model.fc, "modelo.fc")):
-            if "requires_grad" in vars(module):
-                raise WrongAnswer(
-                    f"`{name}.requires_grad = …` solo crea un atributo nuevo en el módulo y no cambia sus "
-                    f"parámetros. Usa el método con guion bajo, `{name}.requires_grad_(…)`, o recorre "
-                    f"`{name}.parameters()` y cambia `requires_grad` de cada parámetro."
-                )
-        if not trainable:
-            raise WrongAnswer("has congelado también la cabeza: ningún parámetro queda entrenable.")
-        if backbone:
+        names = [self.validation.classes[label] for label in SOURCE_CLASSES]
+        if not isinstance(answer, str):
             raise WrongAnswer(
-                f"siguen entrenables {format_number(len(backbone))} tensores del tronco, por ejemplo `{backbone[:2]}`."
+                'se esperaba el nombre de una clase, entre comillas (por ejemplo "ciervo"), pero llegó '
+                f"{type(answer).__name__}."
             )
-        if trainable != {"fc.weight", "fc.bias"}:
-            missing = sorted({"fc.weight", "fc.bias"} - trainable)
-            raise WrongAnswer(f"la cabeza debe quedar entera entrenable, pero {missing} está congelado.")
+        guess = answer.strip().lower()
+        if guess == self.validation.classes[self.dog_label]:
+            raise WrongAnswer(
+                "«perro» no es una de sus salidas: la cabeza del tronco solo tiene cinco, "
+                f"{_spanish_list(names)}. Tiene que elegir una de ellas aunque ninguna sea la buena."
+            )
+        if guess not in names:
+            raise WrongAnswer(f"«{answer}» no es una clase que conozca el tronco: elige una de {_spanish_list(names)}.")
+        frequencies = self.frequencies()
+        shown = _spanish_list([f"{name} {format_percent(share)}" for name, share in frequencies.items()])
+        favourite = next(iter(frequencies))
+        if guess != favourite:
+            raise WrongAnswer(
+                f"para las fotos de perros eligió {shown}. Tu predicción, {guess}, no es la más frecuente: ¿qué tienen "
+                f"en común un perro y un {favourite} en una foto pequeña?"
+            )
+        return (
+            f"Para las fotos de perros eligió {shown}. Lo que aprendió con cinco clases se parece a lo que hace falta "
+            "para reconocer otras: por eso se puede transferir."
+        )
 
 
 class FeatureMapSide(Exercise):

@@ -7,90 +7,204 @@ from collections.abc import Callable
 import torch
 from torch import nn
 
-from course_utils.exercises.framework import Exercise, WrongAnswer, _call
-from course_utils.formatting import format_number
+from course_utils.exercises.framework import Exercise, WrongAnswer, _call, _learner_code, _spanish_list
+from course_utils.formatting import format_number, format_percent
+
+METHODS = ("cabeza transferida", "ajuste fino", "desde cero")
 
 
-def _small_backbone() -> nn.Module:
-    """Un tronco pequeño con BatchNorm (y en modo train(), como queda tras entrenar) para probar la respuesta."""
-    torch.manual_seed(0)
-    backbone = nn.Sequential(
-        nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten()
+def _resnet18() -> nn.Module:
+    """Una ResNet18 sin pesos, con cabeza de 10 clases, todo entrenable: la red que reciben las funciones."""
+    from torchvision.models import resnet18
+
+    model = resnet18(weights=None)
+    model.fc = nn.Linear(512, 10)
+    return model
+
+
+def _returned_model(answer: Callable, name: str) -> nn.Module:
+    """Llama a la función del alumno con una ResNet18 nueva y comprueba que devuelve esa misma red."""
+    model = _resnet18()
+    result = _call(answer, model, returns="red")
+    if result is None:
+        raise WrongAnswer(f"`{name}` no devuelve nada: termina con `return red`.")
+    if result is not model:
+        raise WrongAnswer(
+            f"`{name}` devuelve {type(result).__name__}, no la misma red que recibe: cambia sus capas y termina con "
+            "`return red`."
+        )
+    return model
+
+
+class PredictStudyWinners(Exercise):
+    title = "Ejercicio 1 · tu predicción del estudio"
+    variable = "prediccion"
+    hint = (
+        "Con muy pocas imágenes, ¿qué puede aprender bien una red de 11 millones de parámetros que empieza de "
+        "cero? ¿Y una cabeza lineal sobre características que ya separan bien las imágenes? Con muchas imágenes, "
+        "piensa en qué puede cambiar cada método: la cabeza sola no mueve el tronco."
     )
-    return backbone.train()
+
+    def __init__(self, study: dict | None = None):
+        self.study = study
+
+    @property
+    def budgets(self) -> tuple[int, int]:
+        """El presupuesto más pequeño y el más grande del estudio."""
+        budgets = sorted(self.study[METHODS[0]])
+        return budgets[0], budgets[-1]
+
+    def winner(self, budget: int) -> str:
+        """El método con la mejor media de las semillas con ese presupuesto."""
+        return max(METHODS, key=lambda method: sum(self.study[method][budget]) / len(self.study[method][budget]))
+
+    def _means(self, budget: int) -> str:
+        means = [f"{m} {format_percent(sum(self.study[m][budget]) / len(self.study[m][budget]))}" for m in METHODS]
+        return _spanish_list(means)
+
+    @property
+    def solution(self) -> str:  # type: ignore[override]
+        if self.study is None:
+            return "Crea el ejercicio con el resultado del estudio: PredictStudyWinners(estudio)."
+        small, large = self.budgets
+        return f"prediccion = {{{small}: {self.winner(small)!r}, {large}: {self.winner(large)!r}}}"
+
+    def verify(self, answer: object) -> str:
+        if self.study is None:
+            raise WrongAnswer("crea el ejercicio con el resultado del estudio: PredictStudyWinners(estudio).")
+        small, large = self.budgets
+        if not isinstance(answer, dict) or set(answer) != {small, large}:
+            got = f"las claves {sorted(answer)}" if isinstance(answer, dict) else type(answer).__name__
+            raise WrongAnswer(
+                f"se esperaba un diccionario con dos claves, los presupuestos {small} y {large}, como "
+                f'{{{small}: "cabeza transferida", {large}: "desde cero"}}, pero llegó {got}.'
+            )
+        names = {budget: str(answer[budget]).strip().lower() for budget in (small, large)}
+        unknown = [repr(answer[b]) for b, name in names.items() if name not in METHODS]
+        if unknown:
+            valid = _spanish_list([f'"{m}"' for m in METHODS])
+            verb = "no es un método" if len(unknown) == 1 else "no son métodos"
+            raise WrongAnswer(f"{_spanish_list(unknown)} {verb} del estudio: usa {valid}.")
+        misses = [
+            f"con {budget} imágenes por clase predijiste «{names[budget]}» y ganó «{self.winner(budget)}» "
+            f"({self._means(budget)})"
+            for budget in (small, large)
+            if names[budget] != self.winner(budget)
+        ]
+        if misses:
+            raise WrongAnswer(
+                "; ".join(misses) + ". Fallar una predicción es parte del método: ¿qué explicación encaja con lo "
+                "que ha salido? (Y recuerda que son pocas semillas.)"
+            )
+        return f"Con {small} imágenes: {self._means(small)}. Con {large}: {self._means(large)}."
 
 
-def _loader() -> list[tuple[torch.Tensor, torch.Tensor]]:
-    """Tres lotes (imágenes, etiquetas) de tamaños distintos, como los daría un DataLoader."""
-    generator = torch.Generator().manual_seed(1)
-    sizes = (5, 5, 3)
-    return [
-        (torch.rand(n, 3, 8, 8, generator=generator) * 4 + 1, torch.randint(0, 10, (n,), generator=generator))
-        for n in sizes
-    ]
-
-
-class ExtractFeatures(Exercise):
-    title = "Ejercicio 1 · extraer características"
-    variable = "extraer_caracteristicas"
+class MiddleStem(Exercise):
+    title = "Ejercicio 2 · un tallo intermedio"
+    variable = "tallo_intermedio"
     skeleton = (
-        "def extraer_caracteristicas(tronco, cargador):\n"
-        "    # pasa todo el cargador por el tronco, sin gradientes y con BatchNorm en modo de evaluación;\n"
-        "    # devuelve (caracteristicas, etiquetas): dos tensores con una fila por imagen\n"
-        "    caracteristicas, etiquetas = ..., ...  # ← tu código aquí\n"
-        "    return caracteristicas, etiquetas"
+        "def tallo_intermedio(red):\n"
+        "    # convolución 3×3 con paso 1 en conv1, conservando red.maxpool\n"
+        "    ...  # ← tu código aquí\n"
+        "    return red"
     )
     hint = (
-        "Tres piezas: tronco.eval() antes de empezar (BatchNorm usa y conserva sus estadísticas), un bloque "
-        "with torch.no_grad(): alrededor del bucle, y torch.cat al final para juntar las listas de lotes."
+        "Es la primera línea de con_tallo_cifar, sin la segunda: red.conv1 = nn.Conv2d(3, 64, kernel_size=3, "
+        "stride=1, padding=1, bias=False). Con padding=1, una convolución 3×3 con paso 1 conserva el lado."
     )
     solution = (
-        "def extraer_caracteristicas(tronco, cargador):\n"
-        "    tronco.eval()\n"
-        "    lotes, etiquetas = [], []\n"
-        "    with torch.no_grad():\n"
-        "        for imagenes, etiquetas_lote in cargador:\n"
-        "            lotes.append(tronco(imagenes))\n"
-        "            etiquetas.append(etiquetas_lote)\n"
-        "    return torch.cat(lotes), torch.cat(etiquetas)"
+        "def tallo_intermedio(red):\n"
+        "    red.conv1 = nn.Conv2d(3, 64, kernel_size=3, stride=1, padding=1, bias=False)\n"
+        "    return red"
     )
 
-    def verify(self, answer: Callable) -> None:
-        backbone, loader = _small_backbone(), _loader()
-        bn = backbone[1]
-        statistics = bn.running_mean.clone(), bn.running_var.clone()
-        result = _call(answer, backbone, loader, returns="caracteristicas, etiquetas")
-        if not isinstance(result, tuple | list) or len(result) != 2:
-            raise WrongAnswer("se esperaban dos cosas, `return caracteristicas, etiquetas`.")
-        features, labels = result
-        if not isinstance(features, torch.Tensor) or not isinstance(labels, torch.Tensor):
-            found = f"{type(features).__name__} y {type(labels).__name__}"
+    def verify(self, answer: Callable) -> str:
+        from torchvision.models.feature_extraction import create_feature_extractor
+
+        model = _returned_model(answer, "tallo_intermedio")
+        conv = model.conv1
+        if not isinstance(model.maxpool, nn.MaxPool2d):
             raise WrongAnswer(
-                f"se esperaban dos tensores, pero devuelve {found}: junta la lista de lotes con torch.cat(lista)."
+                f"has quitado el max-pooling (ahora es {type(model.maxpool).__name__}): eso es el tallo para CIFAR "
+                "del apartado 6. El intermedio cambia solo conv1 y conserva red.maxpool."
             )
-        total = sum(len(y) for _, y in loader)
-        if features.shape[:1] != (total,) or labels.shape != (total,):
+        if not isinstance(conv, nn.Conv2d):
+            raise WrongAnswer(f"conv1 debe ser una nn.Conv2d, pero es {type(conv).__name__}.")
+        if conv.in_channels != 3 or conv.out_channels != 64:
             raise WrongAnswer(
-                f"con tres lotes de 5, 5 y 3 imágenes se esperaban {format_number(total)} filas de características "
-                f"y {format_number(total)} etiquetas, pero llegaron las formas {tuple(features.shape)} y "
-                f"{tuple(labels.shape)}. ¿Juntas todos los lotes, incluido el último, con torch.cat?"
+                f"conv1 va de {conv.in_channels} a {conv.out_channels} canales: debe recibir los 3 de la imagen y dar "
+                "los 64 que espera layer1."
             )
-        if not (torch.equal(bn.running_mean, statistics[0]) and torch.equal(bn.running_var, statistics[1])):
+        if conv.kernel_size != (3, 3) or conv.stride != (1, 1):
             raise WrongAnswer(
-                "las estadísticas de BatchNorm del tronco (running_mean y running_var) han cambiado: el tronco "
-                "estaba en modo train(). Llama a tronco.eval() antes del bucle; congelar los pesos no basta."
+                f"conv1 tiene un núcleo de {conv.kernel_size[0]}×{conv.kernel_size[1]} y paso {conv.stride[0]}: se "
+                "pedía un núcleo de 3×3 con paso 1."
             )
-        if features.requires_grad:
+        extractor = create_feature_extractor(model.eval(), return_nodes=["layer1", "layer4"])
+        with torch.no_grad(), _learner_code():
+            maps = extractor(torch.rand(1, 3, 32, 32))
+        side1, side4 = maps["layer1"].shape[-1], maps["layer4"].shape[-1]
+        if side1 != 16:
             raise WrongAnswer(
-                "las características guardan el grafo de gradientes (requires_grad=True): calcula dentro de "
-                "`with torch.no_grad():`, que además ahorra memoria y tiempo."
+                f"con una imagen de 32×32, layer1 recibe un mapa de {side1}×{side1} y se esperaba 16×16: con "
+                "padding=1, la convolución 3×3 con paso 1 conserva los 32 píxeles y el max-pooling los deja en 16."
             )
-        with torch.no_grad():
-            expected = torch.cat([backbone.eval()(x) for x, _ in loader])
-        if not torch.equal(labels, torch.cat([y for _, y in loader])):
-            raise WrongAnswer("las etiquetas no van en el orden de las imágenes: guárdalas lote a lote, en el bucle.")
-        if features.shape != expected.shape or not torch.allclose(features, expected, atol=1e-6):
+        return (
+            f"Con 32×32, layer1 trabaja con {side1}×{side1} posiciones y layer4 con {side4}×{side4}: cuatro veces las "
+            "del tallo de ImageNet y la cuarta parte de las del tallo para CIFAR."
+        )
+
+
+class FreezeUpToLayer3(Exercise):
+    title = "Ejercicio 3 · ajustar solo el final"
+    variable = "congelar_hasta_layer3"
+    skeleton = (
+        "def congelar_hasta_layer3(red):\n"
+        "    # solo red.layer4 y red.fc quedan entrenables\n"
+        "    ...  # ← tu código aquí\n"
+        "    return red"
+    )
+    hint = (
+        "Como al congelar el tronco en la lección 06: primero red.requires_grad_(False) para toda la red, y después "
+        "vuelve a activar lo que quieres entrenar, con requires_grad_(True) en red.layer4 y en red.fc."
+    )
+    solution = (
+        "def congelar_hasta_layer3(red):\n"
+        "    red.requires_grad_(False)\n"
+        "    red.layer4.requires_grad_(True)\n"
+        "    red.fc.requires_grad_(True)\n"
+        "    return red"
+    )
+
+    def verify(self, answer: Callable) -> str:
+        model = _returned_model(answer, "congelar_hasta_layer3")
+        for module, name in ((model, "red"), (model.layer4, "red.layer4"), (model.fc, "red.fc")):
+            if "requires_grad" in vars(module):
+                raise WrongAnswer(
+                    f"`{name}.requires_grad = …` solo crea un atributo nuevo en el módulo y no cambia sus parámetros: "
+                    f"usa el método con guion bajo, `{name}.requires_grad_(…)`."
+                )
+        wanted = {name: name.startswith(("layer4.", "fc.")) for name, _ in model.named_parameters()}
+        actual = {name: p.requires_grad for name, p in model.named_parameters()}
+        if all(actual.values()):
+            raise WrongAnswer("todos los parámetros siguen entrenables: no has congelado nada.")
+        if not any(actual[name] for name in actual if name.startswith("fc.")):
+            raise WrongAnswer("la cabeza fc está congelada: es nueva y es lo primero que hay que entrenar.")
+        if not any(actual[name] for name in actual if name.startswith("layer4.")):
             raise WrongAnswer(
-                "las características no son las salidas del tronco en modo eval(): pasa cada lote de imágenes por "
-                "el tronco y guarda lo que devuelve, sin cambiarlo."
+                "layer4 está congelada: solo entrenas la cabeza, como en la extracción de características."
             )
+        wrong = sorted({name.split(".")[0] for name in actual if actual[name] != wanted[name]})
+        if wrong:
+            raise WrongAnswer(
+                f"en {_spanish_list(wrong)} hay parámetros que no están como se pedía: entrenables solo layer4 y fc, "
+                "congelado todo lo demás (conv1, bn1 y layer1 a layer3)."
+            )
+        trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+        total = sum(p.numel() for p in model.parameters())
+        return (
+            f"Quedan entrenables {format_number(trainable)} de {format_number(total)} parámetros "
+            f"({format_percent(trainable / total)}). Las capas congeladas son solo una cuarta parte de los parámetros, "
+            "pero trabajan con mapas más grandes y hacen la mayor parte del cálculo; además, el gradiente ya no tiene "
+            "que atravesarlas."
+        )
