@@ -396,13 +396,14 @@ def course_backbone(
     recipe: PretrainRecipe | None = None,
     folder: str | Path | None = None,
     device: torch.device | str = "cpu",
-    progress: bool = True,
+    progress: bool | None = None,
 ) -> nn.Module:
     """El tronco del curso (ResNet18 de 5 clases, en ``eval()``): de su archivo si está íntegro; si no, lo entrena.
 
     Se entrena con las imágenes de ``train`` de SOURCE_CLASSES (la validación y la prueba no se tocan) y se
     guarda en ``folder`` (por defecto, la caché de la carpeta de datos) con una suma SHA-256 de sus pesos; se
-    carga con ``weights_only=True``, y un archivo dañado se aparta (sin borrarlo) y se entrena de nuevo.
+    carga con ``weights_only=True``, y un archivo dañado se aparta (sin borrarlo) y se entrena de nuevo. La barra
+    de progreso y el aviso de que lo entrena, por defecto, solo en modo completo.
     """
     if not isinstance(train, CIFAR10Tensor):
         raise TypeError(f"Se esperaba un CIFAR10Tensor (de load_cifar10), pero llegó {type(train).__name__}.")
@@ -410,6 +411,9 @@ def course_backbone(
         raise ValueError("El tronco del curso se entrena con las diez clases de CIFAR-10 antes de separarlas.")
     settings = get_settings()
     recipe = (QUICK_RECIPE if settings.quick else PretrainRecipe()) if recipe is None else recipe
+    # En modo rápido entrena unos segundos: sin barra ni avisos, la misma línea al entrenarlo que al cargarlo, y así
+    # la celda da la misma salida si se repite (la primera vez lo entrena y la segunda carga el archivo).
+    progress = not settings.quick if check_flag(progress, "progress", allow_none=True) is None else progress
     if not isinstance(recipe, PretrainRecipe):
         raise TypeError(f"recipe debe ser un PretrainRecipe, pero llegó {type(recipe).__name__}.")
     folder = Path(settings.data_dir) / "cache" if folder is None else Path(folder)
@@ -419,14 +423,17 @@ def course_backbone(
     state = _read_backbone(path, key)
     if state is not None:
         model.load_state_dict(state)
-        print(f"{COURSE_BACKBONE}: cargada de {path.name}.")
+        print(f"{COURSE_BACKBONE}: cargada de {path.name}." if progress else f"{COURSE_BACKBONE}: {path.name}.")
         return model.eval()
     images = train.select_classes(SOURCE_CLASSES)
-    print(
-        f"{COURSE_BACKBONE}: la entreno ahora con {format_number(len(images))} imágenes de "
-        f"{', '.join(images.classes[:-1])} y {images.classes[-1]} ({recipe.epochs} épocas); se guardará para la "
-        "próxima vez."
-    )
+    if progress:
+        print(
+            f"{COURSE_BACKBONE}: la entreno ahora con {format_number(len(images))} imágenes de "
+            f"{', '.join(images.classes[:-1])} y {images.classes[-1]} ({recipe.epochs} épocas); se guardará para la "
+            "próxima vez."
+        )
+    else:  # sin barra, la misma línea que al cargarla
+        print(f"{COURSE_BACKBONE}: {path.name}.")
     model = pretrain_course_backbone(train, recipe, device, progress)
     state = {name: tensor.detach().clone() for name, tensor in model.state_dict().items()}
     payload = {"version": _BACKBONE_VERSION, "key": key, "state_dict": state, "sha256": _state_sha256(state)}

@@ -27,10 +27,14 @@ def _only_file(folder):
 
 
 def test_it_is_trained_once_then_loaded_with_the_same_weights(train, tmp_path, capsys):
-    first = course_backbone(train, TINY, tmp_path, progress=False)
+    first = course_backbone(train, TINY, tmp_path, progress=True)
     assert "la entreno ahora" in capsys.readouterr().out
-    second = course_backbone(train, TINY, tmp_path, progress=False)
+    second = course_backbone(train, TINY, tmp_path, progress=True)
     assert "cargada de" in capsys.readouterr().out
+    course_backbone(train, TINY, tmp_path / "otra", progress=False)
+    trained_quietly = capsys.readouterr().out
+    course_backbone(train, TINY, tmp_path / "otra", progress=False)
+    assert capsys.readouterr().out == trained_quietly, "sin barra, la misma línea al entrenarlo y al cargarlo"
     assert first.fc.out_features == 5 and not first.training
     for (name, a), (_, b) in zip(first.state_dict().items(), second.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
