@@ -313,7 +313,12 @@ def test_lesson_07_uses_the_benchmarked_transfer_settings():
     assert f"CLASES_NUEVAS = {bench.NEW_CLASSES}" in source
     assert sorted(bench.NEW_CLASSES + list(SOURCE_CLASSES)) == list(range(10)), "las nuevas son las que no vio"
     # el mismo tronco del curso, entrenado con las mismas 45 000 imágenes (la misma validación apartada)
-    assert f"split_validation(500 if ajustes.quick else {bench.VALIDATION_SIZE}, seed=0)" in source
+    split = re.search(rf"split_validation\(\d+ if ajustes.quick else {bench.VALIDATION_SIZE}, seed=0\)", source)
+    assert split, "la validación de la lección 07, la del benchmark en modo completo"
+    # y en modo rápido, la misma que la lección 06: así la 07 carga el tronco que entrenó la 06, sin entrenar otro
+    _, source_06 = _benchmark_and_lesson_code("train_resnet18.py", "06_transfer_learning_resnet18.ipynb")
+    assert "datos_entrenamiento.subset(1200)" in source and "datos_entrenamiento.subset(1200)" in source_06
+    assert split.group(0) in source_06
     assert "train, validation = train.split_validation(VALIDATION_SIZE, seed=0)" in inspect.getsource(bench.transfer)
     assert "course_backbone(train, folder=folder" in inspect.getsource(bench.transfer)
     assert "tronco_5 = course_backbone(datos_entrenamiento, device=dispositivo)" in source
