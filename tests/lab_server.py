@@ -49,16 +49,18 @@ def running_lab(
     notebooks: Path | None = None,
     env: dict[str, str] | None = None,
     unset: tuple[str, ...] = (),
+    lab_args: str = "",
 ) -> Iterator[tuple[str, str]]:
     """Lanza `make lab` y devuelve (url_base, token); al salir mata todo su grupo de procesos.
 
     ``notebooks`` sirve otra carpeta en lugar de ``notebooks/`` (por ejemplo, una copia); ``env`` añade variables
-    de entorno y ``unset`` quita las que nombra (por ejemplo, las COURSE_* que fijan las pruebas).
+    de entorno y ``unset`` quita las que nombra (por ejemplo, las COURSE_* que fijan las pruebas); ``lab_args``
+    añade opciones de JupyterLab.
     """
     if shutil.which("make") is None:
         raise RuntimeError("Hace falta `make` para lanzar JupyterLab como en el README.")
     port, token = free_port(), secrets.token_hex(16)
-    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token}"
+    args = f"--no-browser --ip=127.0.0.1 --port={port} --IdentityProvider.token={token} {lab_args}".strip()
     folder = [f"NOTEBOOKS={notebooks}"] if notebooks is not None else []
     log = tempfile.TemporaryFile()  # noqa: SIM115
     process = subprocess.Popen(

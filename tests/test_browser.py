@@ -1,11 +1,11 @@
 """Las lecciones en un JupyterLab de verdad, manejado por Chromium como lo usaría un alumno.
 
 Arranca `make lab` (la primera orden del README) como un recién llegado, sobre una copia de los cuadernos, y los
-abre en Chromium sin pantalla. Las lecciones 00 a 02 se ejecutan enteras desde el menú de JupyterLab, y se mira
-lo que se ve: celdas ejecutadas, errores, figuras, el explorador de la 01 respondiendo y la animación; el explorador
-de predicciones de la 04 se prueba en un cuaderno pequeño. De las lecciones 03 a 07, que nbval ya ejecuta hasta el
-final, se mira la página guardada: figuras, animación, ningún error (en la 03, solo el que provoca a propósito, con
-su explicación en español) y los ejercicios sin responder. Guarda una
+abre en Chromium sin pantalla. Las lecciones 00 y 01 se ejecutan enteras desde el menú de JupyterLab, y se mira lo
+que se ve: celdas ejecutadas, errores, figuras, el explorador de la 01 respondiendo y la animación; el explorador de
+predicciones de la 04 se prueba en una celda que el alumno añade al final de la 01. De las lecciones 02 a 07, que
+nbval ya ejecuta hasta el final, se mira la página guardada: figuras, animación, ningún error (en la 02 y la 03,
+solo el que provocan a propósito, con su explicación en español) y los ejercicios sin responder. Guarda una
 captura de cada cuaderno en ``capturas/``.
 
 Necesita Chromium (en Debian, ``apt-get install chromium``) y el paquete ``playwright`` (incluido en
@@ -88,11 +88,6 @@ def served(tmp_path_factory):
     sources = ["print('antes del error')", "1 / 0", "print('después')", "print('al final')"]
     broken.cells = [nbformat.v4.new_code_cell(source) for source in sources]
     nbformat.write(broken, folder / "roto.ipynb")
-    # El explorador de predicciones de la lección 04, con las mismas entradas que allí, sin entrenar una red antes.
-    browser_nb = nbformat.v4.new_notebook()
-    browser_nb.metadata["kernelspec"] = broken.metadata["kernelspec"]
-    browser_nb.cells = [nbformat.v4.new_code_cell(PREDICTION_BROWSER)]
-    nbformat.write(browser_nb, folder / "navegador.ipynb")
     attempts = tmp_path_factory.mktemp("red") / "intentos-de-red.log"
     env = {
         **_lab_settings(tmp_path_factory),
@@ -100,7 +95,9 @@ def served(tmp_path_factory):
         network_guard.LOG_ENV: str(attempts),
     }
     unset = ("COURSE_QUICK", "COURSE_OFFLINE", "COURSE_DATA", "TORCH_HOME")
-    with running_lab(notebooks=folder, env=env, unset=unset) as (base, token):
+    # window.jupyterapp: con él, la página de lectura abre las lecciones guardadas sin recargar JupyterLab.
+    exposed = "--LabApp.expose_app_in_browser=True"
+    with running_lab(notebooks=folder, env=env, unset=unset, lab_args=exposed) as (base, token):
         yield Lab(base, token, folder, attempts)
 
 
@@ -174,6 +171,38 @@ def run_all(browser, served, name: str) -> Iterator:
         yield page
 
 
+@pytest.fixture(scope="module")
+def reader(browser, served):
+    """Una sola página de JupyterLab para leer las lecciones guardadas, una tras otra."""
+    page = browser.new_page(viewport={"width": 1400, "height": 2000})
+    page.goto(f"{served.base}/lab?reset&token={served.token}")
+    page.wait_for_function("() => window.jupyterapp && window.jupyterapp.commands.hasCommand('docmanager:open')")
+    yield page
+    page.close()
+
+
+@contextmanager
+def stored_page(reader, name: str, figures: int) -> Iterator:
+    """Abre la lección guardada sin kernel (como «Open With › Notebook (no kernel)»: para leerla no hace falta),
+    espera a que se vean sus ``figures`` figuras, comprueba que muestra cada celda ejecutada y al final la cierra."""
+    page = reader
+    open_without_kernel = """name => window.jupyterapp.commands.execute('docmanager:open',
+        {path: name, factory: 'Notebook', kernelPreference: {shouldStart: false, shouldReuse: false}})"""
+    page.evaluate(open_without_kernel, name)
+    try:
+        page.wait_for_selector(f"{PANEL} .jp-Cell", timeout=60_000)
+        page.wait_for_function(
+            "n => [...document.querySelectorAll('.jp-RenderedImage img')].filter(i => i.naturalWidth > 0).length >= n",
+            arg=figures,
+            timeout=30_000,
+        )
+        assert every_cell_ran(page), "la página guardada muestra cada celda ejecutada"
+        yield page
+    finally:
+        page.evaluate("() => window.jupyterapp.commands.execute('application:close-all')")
+        page.wait_for_selector(".jp-NotebookPanel", state="detached", timeout=30_000)
+
+
 def errors_shown(page) -> list[str]:
     """Textos de los errores (tracebacks) que muestra el cuaderno."""
     outputs = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
@@ -197,8 +226,17 @@ def every_cell_ran(page) -> bool:
     return bool(prompts) and all(re.match(r"\[\d+\]", p) for p in prompts)
 
 
-def test_lesson_01_runs_with_figures_gif_and_a_working_explorer(browser, served):
+@pytest.fixture(scope="class")
+def lesson_01(browser, served):
+    """La lección 01 ejecutada entera desde el menú; la página sigue abierta, con su kernel, para las dos pruebas
+    de TestLesson01 (al terminarlas se cierra: su animación no gasta CPU durante las demás)."""
     with run_all(browser, served, "01_aplanar_imagenes.ipynb") as page:
+        yield page
+
+
+class TestLesson01:
+    def test_lesson_01_runs_with_figures_gif_and_a_working_explorer(self, lesson_01):
+        page = lesson_01
         assert every_cell_ran(page)
         assert errors_shown(page) == []
         assert rendered_images(page, ".jp-RenderedImage img") >= 1, "la figura de matplotlib no se ve"
@@ -218,48 +256,22 @@ def test_lesson_01_runs_with_figures_gif_and_a_working_explorer(browser, served)
         )
         screenshot(page, "01_aplanar_imagenes")
 
-
-def test_lesson_02_shows_only_the_expected_index_error(browser, served):
-    with run_all(browser, served, "02_red_neuronal_desde_cero.ipynb") as page:
-        assert every_cell_ran(page)
-        errors = errors_shown(page)
-        assert len(errors) == 1, errors
-        assert "IndexError" in errors[0] and "out of bounds for dimension 0 with size 1" in errors[0]
-        box = page.locator(".jp-OutputArea-output", has_text="Qué significa")
-        assert box.count() == 1, "falta la explicación en español bajo el IndexError"
-        assert "Cómo arreglarlo" in box.text_content() and "salida[0, 3]" in box.text_content()
-        assert rendered_images(page, ".jp-RenderedImage img") >= 1
-        assert page.locator("text=todavía no has").count() == 5, "cinco ejercicios sin responder"
-        screenshot(page, "02_red_neuronal_desde_cero")
-
-
-def test_stored_lesson_03_reads_with_only_the_expected_in_place_error(browser, served):
-    """La página guardada de la lección 03 (nbval ya la ejecuta entera dos veces): sus figuras, un único error, el
-    de actualizar un peso fuera de torch.no_grad(), con su explicación en español debajo, y los ejercicios sin
-    responder."""
-    name = "03_como_aprende_una_red.ipynb"
-    with opened(browser, served, name) as page:
+    def test_prediction_browser_of_lesson_04_reacts(self, lesson_01):
+        """El explorador de predicciones de la lección 04, con lo que le da la lección (imágenes, etiquetas y
+        probabilidades) pero sin entrenar antes: lo que se prueba aquí es que responde al control en JupyterLab. El
+        alumno lo escribe en una celda nueva al final de la lección 01, en el mismo kernel (así no se arranca otro)."""
+        page = lesson_01
+        numbered = f"{PROMPTS_JS}.filter(p => /\\d/.test(p)).length"
+        before = page.evaluate(f"() => {numbered}")
+        page.locator(f"{PANEL} .jp-Cell").last.click()
+        page.keyboard.press("Escape")  # modo de órdenes: «b» añade una celda debajo
+        page.keyboard.press("b")
+        page.keyboard.press("Enter")  # a editarla
+        page.keyboard.insert_text(PREDICTION_BROWSER)  # tal cual, sin la sangría automática del editor
+        page.keyboard.press("Shift+Enter")  # la ejecuta (y, por ser la última, añade otra vacía debajo)
         page.wait_for_function(
-            "n => [...document.querySelectorAll('.jp-RenderedImage img')].filter(i => i.naturalWidth > 0).length >= n",
-            arg=4,
-            timeout=30_000,
+            f"n => {numbered} > n && !{PROMPTS_JS}.some(p => p.includes('*'))", arg=before, timeout=60_000
         )
-        assert every_cell_ran(page), "la página guardada muestra cada celda ejecutada"
-        errors = errors_shown(page)
-        assert len(errors) == 1, errors
-        assert "RuntimeError" in errors[0] and "a leaf Variable that requires grad" in errors[0]
-        box = page.locator(".jp-OutputArea-output", has_text="Qué significa")
-        assert box.count() == 1, "falta la explicación en español bajo el RuntimeError"
-        assert "Cómo arreglarlo" in box.text_content() and "torch.no_grad()" in box.text_content()
-        assert page.locator("text=todavía no has").count() == 4, "cuatro ejercicios sin responder"
-        screenshot(page, name)
-
-
-def test_prediction_browser_of_lesson_04_reacts(browser, served):
-    """El explorador de predicciones de la lección 04, con lo que le da la lección (imágenes, etiquetas y
-    probabilidades) pero sin entrenar antes: lo que se prueba aquí es que responde al control en JupyterLab."""
-    with run_all(browser, served, "navegador.ipynb") as page:
-        assert every_cell_ran(page)
         assert errors_shown(page) == []
         caption = page.locator(".widget-html-content", has_text="Imagen 0:")
         caption.wait_for(timeout=30_000)
@@ -277,6 +289,39 @@ def test_prediction_browser_of_lesson_04_reacts(browser, served):
         screenshot(page, "navegador")
 
 
+def test_stored_lesson_02_shows_only_the_expected_index_error(reader):
+    """La página guardada de la lección 02 (nbval ya la ejecuta entera dos veces): su figura, un único error, el
+    índice fuera de rango que provoca a propósito, con su explicación en español debajo, y los ejercicios sin
+    responder."""
+    name = "02_red_neuronal_desde_cero.ipynb"
+    with stored_page(reader, name, figures=1) as page:
+        errors = errors_shown(page)
+        assert len(errors) == 1, errors
+        assert "IndexError" in errors[0] and "out of bounds for dimension 0 with size 1" in errors[0]
+        box = page.locator(".jp-OutputArea-output", has_text="Qué significa")
+        assert box.count() == 1, "falta la explicación en español bajo el IndexError"
+        assert "Cómo arreglarlo" in box.text_content() and "salida[0, 3]" in box.text_content()
+        assert rendered_images(page, ".jp-RenderedImage img") >= 1
+        assert page.locator("text=todavía no has").count() == 5, "cinco ejercicios sin responder"
+        screenshot(page, name)
+
+
+def test_stored_lesson_03_reads_with_only_the_expected_in_place_error(reader):
+    """La página guardada de la lección 03 (nbval ya la ejecuta entera dos veces): sus figuras, un único error, el
+    de actualizar un peso fuera de torch.no_grad(), con su explicación en español debajo, y los ejercicios sin
+    responder."""
+    name = "03_como_aprende_una_red.ipynb"
+    with stored_page(reader, name, figures=4) as page:
+        errors = errors_shown(page)
+        assert len(errors) == 1, errors
+        assert "RuntimeError" in errors[0] and "a leaf Variable that requires grad" in errors[0]
+        box = page.locator(".jp-OutputArea-output", has_text="Qué significa")
+        assert box.count() == 1, "falta la explicación en español bajo el RuntimeError"
+        assert "Cómo arreglarlo" in box.text_content() and "torch.no_grad()" in box.text_content()
+        assert page.locator("text=todavía no has").count() == 4, "cuatro ejercicios sin responder"
+        screenshot(page, name)
+
+
 @pytest.mark.parametrize(
     ("name", "figures", "gifs", "exercises"),
     [
@@ -286,17 +331,11 @@ def test_prediction_browser_of_lesson_04_reacts(browser, served):
         ("07_entrenar_resnet18_cifar10.ipynb", 2, 0, 3),
     ],
 )
-def test_stored_lesson_reads_in_the_browser_with_its_figures(browser, served, name, figures, gifs, exercises):
+def test_stored_lesson_reads_in_the_browser_with_its_figures(reader, name, figures, gifs, exercises):
     """La página guardada, la que lee un alumno antes de ejecutar nada: se ve entera, con sus figuras y su animación,
     sin errores y con los ejercicios sin responder. Estas lecciones no tienen controles que manejar, y nbval ya las
     ejecuta hasta el final dos veces: volver a entrenarlas aquí solo costaría minutos."""
-    with opened(browser, served, name) as page:
-        page.wait_for_function(
-            "n => [...document.querySelectorAll('.jp-RenderedImage img')].filter(i => i.naturalWidth > 0).length >= n",
-            arg=figures,
-            timeout=30_000,
-        )
-        assert every_cell_ran(page), "la página guardada muestra cada celda ejecutada"
+    with stored_page(reader, name, figures) as page:
         assert errors_shown(page) == []
         assert rendered_images(page, "img[alt^='Animación'][src^='data:image/gif']") == gifs, "la animación"
         assert page.locator("text=todavía no has").count() == exercises, "los ejercicios, sin responder"
