@@ -285,7 +285,7 @@ class PretrainRecipe:
 
 
 # En modo rápido hay unas 20 veces menos imágenes: lotes menores y una tasa más baja (y unos segundos de entrenamiento).
-QUICK_RECIPE = PretrainRecipe(epochs=3, batch_size=128, lr=0.05)
+QUICK_RECIPE = PretrainRecipe(epochs=2, batch_size=128, lr=0.05)
 
 
 def imagenet_transform(augment: bool = False) -> BatchTransform:
