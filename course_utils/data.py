@@ -19,12 +19,16 @@ import warnings
 from collections.abc import Sequence
 from numbers import Integral
 from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from PIL import Image
 from torch.utils.data import BatchSampler, DataLoader, Dataset, RandomSampler, SequentialSampler
-from torchvision.datasets import CIFAR10, ImageFolder
+
+if TYPE_CHECKING:
+    from torchvision.datasets import CIFAR10
 
 from course_utils.config import get_settings
 from course_utils.files import atomic_write, os_reason, set_aside
@@ -431,12 +435,19 @@ def _read_cache(path: Path, split: str) -> tuple[torch.Tensor, torch.Tensor, str
     return payload["images"], payload["labels"], payload["source"]
 
 
+def _datasets() -> ModuleType:
+    """torchvision.datasets, importado solo al leer sus formatos: importarlo cuesta más de un segundo."""
+    import torchvision.datasets
+
+    return torchvision.datasets
+
+
 def _from_torchvision(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.Tensor] | None:
     """Lee el formato propio de torchvision si está en la carpeta de datos."""
     if not (data_dir / "cifar-10-batches-py").is_dir():
         return None
     try:
-        dataset = CIFAR10(root=str(data_dir), train=split == "train", download=False)
+        dataset = _datasets().CIFAR10(root=str(data_dir), train=split == "train", download=False)
     except RuntimeError:
         warnings.warn(
             "Los archivos de torchvision en cifar-10-batches-py están dañados o incompletos; "
@@ -481,7 +492,7 @@ def load_imagefolder(root: Path, split: str) -> tuple[torch.Tensor, torch.Tensor
             f"La carpeta '{split}/' debe tener una subcarpeta por clase de CIFAR-10 {list(CLASSES_EN)}; "
             f"faltan {missing} y sobran {extra}."
         )
-    dataset = ImageFolder(str(folder))
+    dataset = _datasets().ImageFolder(str(folder))
     images = np.empty((len(dataset.samples), 32, 32, 3), dtype=np.uint8)
     bad = []
     for index, (path, _) in enumerate(dataset.samples):
@@ -544,7 +555,7 @@ def _skip_unreadable(folder: Path, paths: list[Path], targets: torch.Tensor, bad
 def _download(split: str, data_dir: Path) -> tuple[torch.Tensor, torch.Tensor] | None:
     """Descarga CIFAR-10 con torchvision; devuelve None si no hay red."""
     try:
-        dataset = CIFAR10(root=str(data_dir), train=split == "train", download=True)
+        dataset = _datasets().CIFAR10(root=str(data_dir), train=split == "train", download=True)
     except (urllib.error.URLError, OSError, RuntimeError) as error:
         warnings.warn(f"No se pudo descargar CIFAR-10 ({error}).", stacklevel=3)
         return None
@@ -707,12 +718,12 @@ def torchvision_dataset(
     offline = settings.offline if check_flag(offline, "offline", allow_none=True) is None else offline
     train = split == "train"
     if (data_dir / "cifar-10-batches-py").is_dir():
-        return CIFAR10(root=str(data_dir), train=train, download=False, transform=transform)
+        return _datasets().CIFAR10(root=str(data_dir), train=train, download=False, transform=transform)
     if (root := find_imagefolder_root(data_dir)) is not None and (root / split).is_dir():
-        return ImageFolder(str(root / split), transform=transform)
+        return _datasets().ImageFolder(str(root / split), transform=transform)
     if not offline:
         try:
-            return CIFAR10(root=str(data_dir), train=train, download=True, transform=transform)
+            return _datasets().CIFAR10(root=str(data_dir), train=train, download=True, transform=transform)
         except (urllib.error.URLError, OSError, RuntimeError) as error:
             warnings.warn(f"No se pudo descargar CIFAR-10 ({error}).", stacklevel=2)
     dataset = SyntheticImages(split, transform)

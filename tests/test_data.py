@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+import torchvision.datasets
 from hygiene import SHARED_CIFAR10, in_ci, skip_or_fail_in_ci
 from PIL import Image
 
@@ -281,7 +282,7 @@ def _write_torchvision_format(root, train_size=20, test_size=10):
 
 def test_torchvision_format_source(tmp_path, monkeypatch):
     folder = _write_torchvision_format(tmp_path)
-    monkeypatch.setattr(data.CIFAR10, "_check_integrity", lambda self: True)
+    monkeypatch.setattr(torchvision.datasets.CIFAR10, "_check_integrity", lambda self: True)
     monkeypatch.setattr("torchvision.datasets.cifar.check_integrity", lambda *a, **k: True)
     train = load_cifar10("train", data_dir=tmp_path, offline=True)
     assert train.source == "torchvision" and len(train) == 20
@@ -307,7 +308,7 @@ class _FakeCIFAR10:
 
 def test_offline_never_downloads_and_falls_back(tmp_path, monkeypatch, capsys):
     _FakeCIFAR10.calls = []
-    monkeypatch.setattr(data, "CIFAR10", _FakeCIFAR10)
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", _FakeCIFAR10)
     result = load_cifar10("train", data_dir=tmp_path, offline=True)
     assert _FakeCIFAR10.calls == []
     assert result.synthetic and result.source == "sintético" and len(result) == 5000
@@ -321,7 +322,7 @@ def test_offline_never_downloads_and_falls_back(tmp_path, monkeypatch, capsys):
 def test_a_failed_download_says_to_connect_not_to_leave_offline_mode(tmp_path, monkeypatch, capsys):
     """Sin COURSE_OFFLINE, si la descarga falla, el aviso no culpa al modo sin conexión: pide conectarse."""
     _FakeCIFAR10.calls = []
-    monkeypatch.setattr(data, "CIFAR10", _FakeCIFAR10)
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", _FakeCIFAR10)
     with pytest.warns(UserWarning, match="No se pudo descargar CIFAR-10"):
         result = load_cifar10("test", data_dir=tmp_path, offline=False)
     assert result.synthetic and _FakeCIFAR10.calls[-1] is True
@@ -332,7 +333,7 @@ def test_a_failed_download_says_to_connect_not_to_leave_offline_mode(tmp_path, m
 
 def test_failed_download_falls_back_with_a_warning(tmp_path, monkeypatch):
     _FakeCIFAR10.calls = []
-    monkeypatch.setattr(data, "CIFAR10", _FakeCIFAR10)
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", _FakeCIFAR10)
     with pytest.warns(UserWarning, match="No se pudo descargar CIFAR-10"):
         result = load_cifar10("test", data_dir=tmp_path, offline=False)
     assert _FakeCIFAR10.calls == [True]
@@ -520,7 +521,7 @@ def test_torchvision_dataset_is_the_standard_dataset_of_each_source(tmp_path, mo
     from course_utils.data import SyntheticImages, torchvision_dataset
 
     _FakeCIFAR10.calls = []
-    monkeypatch.setattr(data, "CIFAR10", _FakeCIFAR10)
+    monkeypatch.setattr(torchvision.datasets, "CIFAR10", _FakeCIFAR10)
     synthetic = torchvision_dataset("test", transform=transforms.ToTensor(), data_dir=tmp_path, offline=True)
     assert isinstance(synthetic, SyntheticImages) and len(synthetic) == 1000 and _FakeCIFAR10.calls == []
     image, label = synthetic[3]

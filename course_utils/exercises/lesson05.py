@@ -25,7 +25,6 @@ from course_utils.exercises.framework import (
     _spanish_list,
 )
 from course_utils.formatting import format_number
-from course_utils.models import SmallCNN
 
 
 class ConvOutputShape(Exercise):
@@ -129,6 +128,8 @@ STAGES = ("stem", "stage1", "stage2", "stage3", "fc")
 @functools.cache
 def stage_shapes(side: int, batch: int) -> dict[str, tuple[int, ...]]:
     """Las formas que da de verdad SmallCNN con un lote de imágenes de side×side, medidas con ganchos."""
+    from course_utils.models import SmallCNN  # importa torchvision: solo cuando se pide, no con los ejercicios
+
     shapes: dict[str, tuple[int, ...]] = {}
 
     def keep(name: str) -> Callable:
