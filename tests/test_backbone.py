@@ -63,20 +63,34 @@ def _untrained(train, recipe, device="cpu", progress=True):
         ("code", "no se puede leer"),
         ("fields", "le faltan los campos sha256"),
         ("other", "es de otra versión, de otra receta o de otros datos"),
+        ("version", "es de otra versión, de otra receta o de otros datos"),
+        ("list", "contiene list en vez de un diccionario"),
+        ("int", "su state_dict no es un diccionario de tensores"),
+        ("ten", "sus pesos no son los de una ResNet18 con 5 clases"),
     ],
 )
 def test_a_damaged_file_is_set_aside_not_deleted_and_retrained(train, tmp_path, monkeypatch, damage, reason):
     monkeypatch.setattr(models, "pretrain_course_backbone", _untrained)
     reference = course_backbone(train, TINY, tmp_path, progress=False)
     path = _only_file(tmp_path)
-    if damage in ("tensor", "fields", "other"):
+    if isinstance(damage, str) and damage != "code":
+        # Cada daño deja en regla todo lo demás: solo lo puede descubrir la comprobación que lo mira.
         payload = torch.load(path, weights_only=True)
         if damage == "tensor":  # un peso cambiado y la suma de antes: lo descubre la suma
             payload["state_dict"]["fc.bias"][0] += 1
         elif damage == "fields":
             del payload["sha256"]
-        else:  # un archivo de otra receta con el nombre de esta
+        elif damage == "other":  # un archivo de otra receta con el nombre de esta
             payload["key"] = "0" * 64
+        elif damage == "version":  # la clave de esta receta, pero de otra versión del formato
+            payload["version"] += 1
+        elif damage == "list":
+            payload = list(payload.values())
+        elif damage == "int":  # un número donde iba un tensor (sin esa comprobación, la suma ni se podría calcular)
+            payload["state_dict"]["fc.bias"] = 0
+        else:  # los pesos íntegros, con su suma, de una ResNet18 de 10 clases: no caben en la de 5
+            payload["state_dict"] = models.resnet18_for(10).state_dict()
+            payload["sha256"] = models._state_sha256(payload["state_dict"])
         torch.save(payload, path)
     elif damage == "code":  # un archivo que ejecutaría código al cargarlo con pickle
         path.write_bytes(pickle.dumps(_Exploit()))
@@ -90,6 +104,32 @@ def test_a_damaged_file_is_set_aside_not_deleted_and_retrained(train, tmp_path, 
     assert torch.equal(again.fc.weight, reference.fc.weight)
     assert _only_file(tmp_path) == path and course_backbone(train, TINY, tmp_path, progress=False) is not None
     assert not _Exploit.ran
+
+
+def test_a_damaged_file_that_cannot_be_set_aside_is_named_and_the_backbone_retrained(train, tmp_path, monkeypatch):
+    monkeypatch.setattr(models, "pretrain_course_backbone", _untrained)
+    course_backbone(train, TINY, tmp_path, progress=False)
+    path = _only_file(tmp_path)
+    path.write_bytes(b"basura")
+
+    def read_only(path):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(models, "set_aside", read_only)
+    with pytest.warns(UserWarning, match="no se ha podido apartar \\(no hay permiso de escritura\\) y lo entreno"):
+        model = course_backbone(train, TINY, tmp_path, progress=False)
+    assert model.fc.out_features == 5
+
+
+def test_a_backbone_that_cannot_be_saved_is_still_returned_with_a_spanish_warning(train, tmp_path, monkeypatch):
+    def full_disk(path, write, overwrite=False):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(models, "pretrain_course_backbone", _untrained)
+    monkeypatch.setattr(models, "atomic_write", full_disk)
+    with pytest.warns(UserWarning, match="No he podido guardar el tronco en .*no queda espacio en el disco"):
+        model = course_backbone(train, TINY, tmp_path, progress=False)
+    assert model.fc.out_features == 5 and not list(tmp_path.iterdir())
 
 
 class _Exploit:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -233,6 +234,53 @@ def test_a_loadable_resnet18_file_with_one_value_changed_is_refused_by_its_hash_
     assert pretrained is False and "pesos ALEATORIOS" in capsys.readouterr().out
     assert not torch.equal(model.conv1.weight, tampered["conv1.weight"])
     assert not hub.exists() and len(list(hub.parent.iterdir())) == 1, "apartado, no borrado"
+
+
+@pytest.mark.parametrize("kind", ["carpeta", "enlace-roto"])
+def test_a_folder_or_a_broken_link_in_place_of_the_weights_is_set_aside_not_followed(hub, kind):
+    """Lo único que falla es que no es un archivo: sin esa comprobación, leer su tamaño o su suma rompería."""
+    from course_utils.models import find_or_download_resnet18_weights
+
+    if kind == "carpeta":
+        hub.mkdir()
+    else:
+        hub.symlink_to(hub.parent / "no-existe.pth")
+    with pytest.warns(UserWarning, match=f"{re.escape(str(hub))} no es un archivo.*apartado"):
+        assert find_or_download_resnet18_weights(offline=True) is False
+    aside = hub.parent / f"{hub.name}.dañado"
+    assert (aside.is_dir() if kind == "carpeta" else aside.is_symlink()) and not hub.exists()
+
+
+def test_a_verified_file_that_is_not_a_state_dict_is_refused(hub, monkeypatch):
+    """Un tensor suelto: su suma es la esperada y se carga con weights_only=True, pero no es un state_dict."""
+    from course_utils.models import find_or_download_resnet18_weights
+
+    torch.save(torch.zeros(3), hub)
+    _trust(monkeypatch, hub)
+    with pytest.warns(UserWarning, match="contiene Tensor en vez de un state_dict"):
+        assert find_or_download_resnet18_weights(offline=True) is False
+    assert (hub.parent / f"{hub.name}.dañado").exists()
+
+
+def test_weights_whose_name_carries_no_hash_cannot_be_verified():
+    from types import SimpleNamespace
+
+    from course_utils.models import expected_sha256_prefix
+
+    with pytest.raises(ValueError, match="no lleva la suma SHA-256"):
+        expected_sha256_prefix(SimpleNamespace(url="https://download.pytorch.org/models/resnet18.pth"))
+
+
+def test_verified_weights_that_do_not_fit_the_network_give_random_weights(hub, monkeypatch, capsys):
+    """Un state_dict de tensores con la suma esperada que no es el de una ResNet18: aviso en español, no un error."""
+    from course_utils.models import load_pretrained
+
+    torch.save({"w": torch.ones(3)}, hub)
+    _trust(monkeypatch, hub)
+    with pytest.warns(UserWarning, match="No se pudieron cargar los pesos de ImageNet"):
+        model, pretrained = load_pretrained("resnet18", num_classes=3, offline=True)
+    assert pretrained is False and "pesos ALEATORIOS" in capsys.readouterr().out
+    assert model.fc.out_features == 3
 
 
 def test_online_a_bad_file_is_set_aside_and_the_normal_download_replaces_it(hub, monkeypatch, tmp_path):
