@@ -125,7 +125,14 @@ _BAD_CONTENTS = {
     "etiqueta-10": (lambda p: _set_label(p, 10), "fuera de 0–9 \\(van de 0 a 10\\)"),
     "etiqueta-negativa": (lambda p: _set_label(p, -1), "fuera de 0–9 \\(van de -1 a 9\\)"),
     "cuentas": (lambda p: _recheck(p | {"labels": p["labels"][:-1]}), "30 imágenes pero 29 etiquetas"),
-    "sin-campo": (lambda p: {k: v for k, v in p.items() if k != "source"}, "faltan los campos source"),
+    **{  # cada campo, por separado: sin su comprobación, leerlo rompería la carga con un KeyError en inglés
+        f"sin-{name}": (lambda p, name=name: {k: v for k, v in p.items() if k != name}, f"faltan los campos {name}")
+        for name in ("version", "images", "labels", "source", "sha256")  # escritos aquí, no leídos de data
+    },
+    "etiquetas-lista": (
+        lambda p: p | {"labels": p["labels"].tolist()},
+        "int64 de forma \\(N,\\), pero son list",
+    ),
     "versión": (lambda p: p | {"version": 2}, "versión 2 y el curso usa la 1"),
     "versión-float": (lambda p: p | {"version": 1.0}, "versión 1.0 y el curso usa la 1"),
     "imágenes-lista": (
@@ -169,6 +176,21 @@ def test_cache_with_bad_contents_is_set_aside_and_rebuilt(tmp_path, kind):
     assert again.source == "imagefolder" and torch.equal(again.images, good.images)
     assert torch.equal(again.labels, good.labels)
     assert data._read_cache(path, "train") is not None, "la caché reconstruida debe estar íntegra"
+
+
+def test_a_damaged_cache_that_cannot_be_set_aside_is_named_and_rebuilt(tmp_path, monkeypatch):
+    _write_imagefolder(tmp_path)
+    good = load_cifar10("train", data_dir=tmp_path, offline=True)
+    path = cache_path(tmp_path, "train")
+    path.write_bytes(b"basura")
+
+    def read_only(path):
+        raise PermissionError(errno.EACCES, "Permission denied", str(path))
+
+    monkeypatch.setattr(data, "set_aside", read_only)
+    with pytest.warns(UserWarning, match="no se ha podido apartar \\(no hay permiso de escritura\\) y la reconstruyo"):
+        again = load_cifar10("train", data_dir=tmp_path, offline=True)
+    assert torch.equal(again.images, good.images) and torch.equal(again.labels, good.labels)
 
 
 def _refuse_to_write(*args, **kwargs):

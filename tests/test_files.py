@@ -64,6 +64,16 @@ def test_a_file_that_appears_while_writing_is_not_overwritten(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["a.txt"]
 
 
+def test_set_aside_does_not_replace_a_broken_link_with_the_same_name(tmp_path):
+    path = tmp_path / "pesos.pth"
+    path.write_bytes(b"malo")
+    link = tmp_path / "pesos.pth.dañado"
+    link.symlink_to(tmp_path / "no-existe")
+    moved = set_aside(path)
+    assert moved != link and moved.read_bytes() == b"malo"
+    assert link.is_symlink() and not path.exists()
+
+
 def test_set_aside_never_overwrites_nor_deletes(tmp_path):
     path = tmp_path / "pesos.pth"
     moved = []
@@ -121,12 +131,30 @@ def test_a_long_but_valid_name_is_written_even_if_the_temporary_would_not_fit(tm
     assert [p.name for p in tmp_path.iterdir()] == [path.name]
 
 
-def test_a_folder_as_target_is_refused_in_spanish(tmp_path):
+def test_a_folder_as_target_is_refused_in_spanish_before_writing(tmp_path):
     folder = tmp_path / "modelos"
     folder.mkdir()
-    with pytest.raises(IsADirectoryError, match="modelos: es una carpeta, no un archivo"):
-        atomic_write(folder, lambda temporary: temporary.write_bytes(b"x"), overwrite=True)
-    assert folder.is_dir() and list(folder.iterdir()) == []
+    calls = []
+
+    def write(temporary):
+        calls.append(temporary)
+        temporary.write_bytes(b"x")
+
+    with pytest.raises(IsADirectoryError, match="No se puede guardar en .*modelos: es una carpeta, no un archivo"):
+        atomic_write(folder, write, overwrite=True)
+    assert calls == [], "se rechaza antes de escribir nada"
+    assert folder.is_dir() and list(folder.iterdir()) == [] and [p.name for p in tmp_path.iterdir()] == ["modelos"]
+
+
+def test_without_overwrite_a_broken_link_is_not_written_through(tmp_path):
+    """Un enlace simbólico cuyo destino no existe: el enlace sí existe, y sin overwrite=True no se escribe a través
+    de él (se crearía su destino, un archivo que el alumno no ha pedido)."""
+    link = tmp_path / "pesos.pth"
+    link.symlink_to(tmp_path / "destino.pth")
+    calls = []
+    with pytest.raises(FileExistsError, match="Ya existe .*pesos.pth"):
+        atomic_write(link, calls.append)
+    assert calls == [] and link.is_symlink() and not (tmp_path / "destino.pth").exists()
 
 
 def test_a_write_that_writes_nothing_does_not_leave_an_empty_file(tmp_path):
