@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import pytest
 import torch
@@ -119,6 +120,10 @@ def test_a_damaged_file_that_cannot_be_set_aside_is_named_and_the_backbone_retra
     with pytest.warns(UserWarning, match="no se ha podido apartar \\(no hay permiso de escritura\\) y lo entreno"):
         model = course_backbone(train, TINY, tmp_path, progress=False)
     assert model.fc.out_features == 5
+    monkeypatch.undo()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # el archivo malo se sustituyó por el tronco nuevo: se carga sin avisos
+        course_backbone(train, TINY, tmp_path, progress=False)
 
 
 def test_a_backbone_that_cannot_be_saved_is_still_returned_with_a_spanish_warning(train, tmp_path, monkeypatch):

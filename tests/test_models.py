@@ -321,9 +321,25 @@ def test_failed_download_falls_back_with_a_warning(hub, monkeypatch, capsys):
         raise urllib.error.URLError("sin red")
 
     monkeypatch.setattr(torch.hub, "download_url_to_file", refuse)
-    with pytest.warns(UserWarning, match="No se pudieron descargar los pesos de ImageNet"):
+    with pytest.warns(UserWarning, match="No se pudieron descargar los pesos de ImageNet") as caught:
         _, pretrained = course_models.load_pretrained("resnet18", offline=False)
     assert pretrained is False and "ALEATORIOS" in capsys.readouterr().out
+    assert len(caught) == 1, "sin archivo no hay nada que comprobar ni que apartar: un solo aviso"
+
+
+def test_a_hostile_download_never_runs_its_code(hub):
+    """torchvision carga lo descargado con weights_only=True: aunque la descarga (aquí, simulada, sin la
+    comprobación de la suma que hace la de verdad) traiga un archivo con código, ese código no se ejecuta."""
+    from course_utils.models import find_or_download_resnet18_weights
+
+    def hostile_download(url, dst, *args, **kwargs):
+        _write_hostile(Path(dst))
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(torch.hub, "download_url_to_file", hostile_download)
+        with pytest.warns(UserWarning, match="apartado"):
+            assert find_or_download_resnet18_weights(offline=False) is False
+    assert not (hub.parent / _PLANTED_MARKER).exists(), "¡se ejecutó el código de la descarga!"
 
 
 @pytest.mark.parametrize("offline", [True, False])
