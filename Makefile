@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 LAB_ARGS ?=
 NOTEBOOKS ?= notebooks
 
-.PHONY: install lab test completo portabilidad animaciones mutacion
+.PHONY: install lab test sitio completo portabilidad animaciones mutacion
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,11 @@ test: install
 	@$(BIN)/python -m pytest -rs $(PYTEST_ARGS); status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest no ejecutó ninguna prueba"; exit 1; fi; \
 	exit $$status
+
+# El sitio web del curso en _build/sitio: una página por lección con sus salidas guardadas (no ejecuta nada), sin
+# conexión. Ábrelo en el navegador: _build/sitio/index.html. tests/test_site.py lo construye y lo recorre en Chromium.
+sitio: install
+	$(BIN)/python sitio/build.py
 
 # Las salidas guardadas: cada lección en modo completo con el CIFAR-10 real, en un kernel nuevo, guardada encima
 # (benchmarks/course_timing.py; sin LECCIONES, también la tabla de tiempos del README). Después, lo que tiene
