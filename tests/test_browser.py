@@ -3,7 +3,7 @@
 Arranca `make lab` (la primera orden del README) como un recién llegado, sobre una copia de los cuadernos, y los
 abre en Chromium sin pantalla. Las lecciones 00 y 01 se ejecutan enteras desde el menú de JupyterLab, y se mira lo
 que se ve: celdas ejecutadas, errores, figuras, el explorador de la 01 respondiendo y la animación; el explorador de
-predicciones de la 04 se prueba en una celda que el alumno añade al final de la 01. De las lecciones 02 a 07, que
+predicciones de la 04 se prueba en una celda que el alumno añade al final de la 01. De las lecciones 02 a 08, que
 nbval ya ejecuta hasta el final, se mira la página guardada: figuras, animación, ningún error (en la 02 y la 03,
 solo el que provocan a propósito, con su explicación en español) y los ejercicios sin responder. Guarda una
 captura de cada cuaderno en ``capturas/``.
@@ -339,6 +339,17 @@ def test_stored_lesson_reads_in_the_browser_with_its_figures(reader, name, figur
         assert errors_shown(page) == []
         assert rendered_images(page, "img[alt^='Animación'][src^='data:image/gif']") == gifs, "la animación"
         assert page.locator("text=todavía no has").count() == exercises, "los ejercicios, sin responder"
+        screenshot(page, name)
+
+
+def test_stored_lesson_08_shows_two_processes_that_train_like_one(reader):
+    """El apéndice guardado: el all_reduce de los dos procesos y la línea que compara sus pesos con los de uno."""
+    name = "08_entrenar_en_varios_procesos.ipynb"
+    with stored_page(reader, name, 0) as page:
+        assert errors_shown(page) == []
+        text = page.locator(PANEL).inner_text()
+        assert "proceso 1: antes [2.0, 20.0] → después [3.0, 30.0]" in text, "la salida de torchrun"
+        assert "¿los mismos pesos tras 20 pasos con 1 proceso y con 2 procesos? True" in text
         screenshot(page, name)
 
 
