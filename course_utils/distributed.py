@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import psutil
 
 from course_utils.validation import check_count
 
@@ -47,24 +50,45 @@ def _failure(output: str) -> str:
     return "\n".join(errors or output.strip().splitlines()[-25:])
 
 
+def _stop(process: subprocess.Popen) -> None:
+    """Para torchrun y todos los procesos que lanzó, que si no se quedarían esperándose unos a otros."""
+    try:
+        family = psutil.Process(process.pid).children(recursive=True)  # antes de parar a torchrun
+    except psutil.NoSuchProcess:
+        family = []
+    process.kill()
+    for child in family:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            child.kill()
+    psutil.wait_procs(family, timeout=30)
+    process.communicate()
+
+
 def launch(script_args: list[str], processes: int = 2, timeout: float = 1800, script: Path = TRAIN_DDP) -> str:
     """Lanza torchrun, espera a que termine y devuelve lo que imprimió; si falla, lo explica en español."""
     command = torchrun_command(script_args, processes, script)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        env=child_environment(),
+    )
     try:
-        result = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            env=child_environment(),
-            timeout=timeout,
-        )
-    except subprocess.TimeoutExpired as error:
-        raise RuntimeError(f"torchrun no terminó en {timeout:.0f} s y se ha detenido: {' '.join(command)}") from error
-    if result.returncode != 0:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process)
         raise RuntimeError(
-            f"torchrun terminó con el código {result.returncode} (0 es que todo fue bien). Lo que falló:\n"
-            + _failure(result.stdout + result.stderr)
+            f"torchrun no terminó en {timeout:.0f} s: lo he parado, con todos sus procesos. Orden: {' '.join(command)}"
+        ) from None
+    except BaseException:  # también KeyboardInterrupt, al interrumpir el kernel: que no queden procesos sueltos
+        _stop(process)
+        raise
+    if process.returncode != 0:
+        raise RuntimeError(
+            f"torchrun terminó con el código {process.returncode} (0 es que todo fue bien). Lo que falló:\n"
+            + _failure(stdout + stderr)
         )
-    return result.stdout
+    return stdout

@@ -61,6 +61,25 @@ def test_the_processes_meet_on_loopback(tmp_path):
     assert seen == {"rank0": "2 127.0.0.1", "rank1": "2 127.0.0.1"}
 
 
+# Cada proceso anota su número de proceso del sistema y se queda esperando: la prueba lo para por tiempo.
+WAIT_FOREVER = """\
+import os, pathlib, sys, time
+pathlib.Path(sys.argv[1], "pid" + os.environ["RANK"]).write_text(str(os.getpid()))
+time.sleep(600)
+"""
+
+
+def test_a_launch_that_runs_out_of_time_stops_every_process(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    script = tmp_path / "espera.py"
+    script.write_text(WAIT_FOREVER, encoding="utf-8")
+    with pytest.raises(RuntimeError, match="no terminó en 8 s: lo he parado, con todos sus procesos"):
+        launch([tmp_path], processes=2, timeout=8, script=script)
+    pids = [int(path.read_text()) for path in tmp_path.glob("pid*")]
+    assert len(pids) == 2, "los dos procesos llegaron a arrancar"
+    assert not [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
+
+
 def test_a_failure_is_explained_with_the_error_of_each_process():
     failure = distributed._failure(TORCHRUN_OUTPUT)
     assert failure.splitlines() == [

@@ -4,7 +4,7 @@ torchrun arranca un proceso por trabajador y le pone en el entorno su número (R
 encontrarse (MASTER_ADDR, MASTER_PORT). Cada proceso entrena con su parte de cada lote, y DDP promedia los gradientes
 de todos antes de cada paso: los pesos son los mismos en todos los procesos después de cada paso.
 
-    torchrun --standalone --nproc-per-node=2 train_ddp.py --lote 256 --epocas 1
+    torchrun --standalone --local-addr=127.0.0.1 --nproc-per-node=2 train_ddp.py --lote 256 --epocas 1
 
 Sin torchrun (python train_ddp.py …) es un solo proceso que entrena igual, sin repartir nada.
 """
@@ -31,18 +31,29 @@ from course_utils.formatting import format_number, format_percent, format_second
 from course_utils.models import MLP
 
 
+def positive(text: str) -> int:
+    """Un entero de 1 en adelante, o un error de argparse en español."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"se esperaba un número entero de 1 en adelante, pero llegó {text!r}")
+    return value
+
+
 def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
     """Las opciones del script, en español como las del curso."""
     parser = argparse.ArgumentParser(description="Entrena la MLP del curso con DistributedDataParallel.")
-    parser.add_argument("--lote", type=int, default=256, help="lote GLOBAL: se reparte entre los procesos")
-    parser.add_argument("--epocas", type=int, default=1, help="épocas de entrenamiento")
-    parser.add_argument("--pasos", type=int, default=None, help="parar tras estos pasos (para comparar pesos)")
+    parser.add_argument("--lote", type=positive, default=256, help="lote GLOBAL: se reparte entre los procesos")
+    parser.add_argument("--epocas", type=positive, default=1, help="épocas de entrenamiento")
+    parser.add_argument("--pasos", type=positive, default=None, help="parar tras estos pasos (para comparar pesos)")
     parser.add_argument("--lr", type=float, default=0.05, help="tasa de aprendizaje de SGD con momento 0,9")
-    parser.add_argument("--hilos", type=int, default=1, help="hilos de CPU de cada proceso")
+    parser.add_argument("--hilos", type=positive, default=1, help="hilos de CPU de cada proceso")
     parser.add_argument("--semilla", type=int, default=0)
     parser.add_argument("--guardar", type=Path, default=None, help="archivo nuevo para los pesos finales (proceso 0)")
     parser.add_argument(
-        "--guardar-tras", type=int, default=None, help="guarda también los pesos tras estos pasos, en …_pasoN.pt"
+        "--guardar-tras", type=positive, default=None, help="guarda también los pesos tras estos pasos, en …_pasoN.pt"
     )
     parser.add_argument("--demo-all-reduce", action="store_true", help="solo enseña all_reduce con un tensor pequeño")
     return parser.parse_args(argv)
@@ -79,7 +90,7 @@ def demo_all_reduce() -> None:
         say(line)
 
 
-def load_training_data(seed: int) -> tuple[TensorDataset, TensorDataset]:
+def load_training_data() -> tuple[TensorDataset, TensorDataset]:
     """Entrenamiento y validación (45 000 / 5000; menos en modo rápido), como tensores uint8 en memoria."""
     rank, world = rank_and_world()
     if rank != 0:
@@ -87,9 +98,10 @@ def load_training_data(seed: int) -> tuple[TensorDataset, TensorDataset]:
     quiet = rank != 0
     stdout, sys.stdout = sys.stdout, (open(os.devnull, "w") if quiet else sys.stdout)  # noqa: SIM115
     try:
+        # Los datos no dependen de --semilla (que es la de los pesos iniciales y el barajado): siempre los mismos.
         images = load_cifar10("train")
         if get_settings().quick:  # modo rápido: 2560 de entrenamiento y 256 de validación
-            images = images.subset(2816, seed=seed)
+            images = images.subset(2816, seed=0)
         train, validation = images.split_validation(256 if get_settings().quick else 5000, seed=0)
     finally:
         if quiet:
@@ -132,15 +144,17 @@ def train(args: argparse.Namespace) -> None:
     rank, world = rank_and_world()
     if args.lote % world:
         raise ValueError(f"El lote global ({args.lote}) debe repartirse a partes iguales entre {world} procesos.")
-    train_data, validation = load_training_data(args.semilla)
+    train_data, validation = load_training_data()
     # Cada proceso ve su parte de cada época: los índices barajados (igual en todos, con la misma semilla y
-    # época) se reparten por turnos. drop_last: todos dan el mismo número de pasos.
+    # época) se reparten por turnos. drop_last: si no se reparten exactas, descarta las sobrantes (sin él,
+    # repetiría algunas para igualar).
     sampler = DistributedSampler(
         train_data, num_replicas=world, rank=rank, shuffle=True, seed=args.semilla, drop_last=True
     )
     loader = DataLoader(train_data, batch_size=args.lote // world, sampler=sampler, drop_last=True)
     torch.manual_seed(args.semilla)
     model = MLP()  # los mismos pesos iniciales en todos (y DDP, al crearse, copia los del proceso 0 a los demás)
+    # Se guarda y se evalúa `model`, no `network`: el state_dict de DDP lleva «module.» delante de cada nombre.
     network = DistributedDataParallel(model) if dist.is_initialized() else model
     optimizer = torch.optim.SGD(network.parameters(), lr=args.lr, momentum=0.9)
     loss_function = nn.CrossEntropyLoss()
@@ -156,7 +170,7 @@ def train(args: argparse.Namespace) -> None:
         for images, labels in loader:
             optimizer.zero_grad()
             loss = loss_function(network(normalize(images)), labels)
-            loss.backward()  # DDP suma los gradientes de todos los procesos (all-reduce) y los divide entre ellos
+            loss.backward()  # DDP suma los gradientes de todos (all-reduce) y divide la suma entre los procesos
             optimizer.step()
             total_loss += torch.tensor([loss.item(), 1.0])
             steps += 1
@@ -167,10 +181,12 @@ def train(args: argparse.Namespace) -> None:
         seconds = time.perf_counter() - start
         if dist.is_initialized():
             dist.all_reduce(total_loss)  # la pérdida media de todos los procesos, no solo la del 0
-        say(
-            f"época {epoch + 1}/{args.epocas}: pérdida {format_number(total_loss[0] / total_loss[1], 3)} · "
-            f"exactitud en validación {format_percent(accuracy(model, validation))} · {format_seconds(seconds)}"
-        )
+        if rank == 0:  # solo el proceso 0 evalúa: los demás tienen la misma red
+            print(
+                f"época {epoch + 1}/{args.epocas}: pérdida {format_number(total_loss[0] / total_loss[1], 3)} · "
+                f"exactitud en validación {format_percent(accuracy(model, validation))} · {format_seconds(seconds)}",
+                flush=True,
+            )
         if steps == args.pasos:
             say(f"parado tras {steps} pasos")
             break
