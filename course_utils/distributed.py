@@ -61,7 +61,13 @@ def _stop(process: subprocess.Popen) -> None:
         with contextlib.suppress(psutil.NoSuchProcess):
             child.kill()
     psutil.wait_procs(family, timeout=30)
-    process.communicate()
+    try:
+        process.communicate(timeout=30)  # la salida se cierra cuando ya no queda ningún proceso que escriba en ella
+    except subprocess.TimeoutExpired:
+        raise RuntimeError(
+            "No he podido parar todos los procesos de torchrun: búscalos en el administrador de tareas (python) y "
+            "ciérralos a mano."
+        ) from None
 
 
 def launch(script_args: list[str], processes: int = 2, timeout: float = 1800, script: Path = TRAIN_DDP) -> str:

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 import sys
 
+import psutil
 import pytest
 
 from course_utils import distributed
 from course_utils.distributed import child_environment, launch, torchrun_command
-
-# Cada proceso escribe en su propio archivo: dos procesos que imprimen a la vez mezclan sus líneas.
-SHOW_ENVIRONMENT = """\
-import os, pathlib, sys
-env = os.environ
-pathlib.Path(sys.argv[1], "rank" + env["RANK"]).write_text(" ".join([env["WORLD_SIZE"], env["MASTER_ADDR"]]))
-"""
 
 TORCHRUN_OUTPUT = """\
 [rank1]: Traceback (most recent call last):
@@ -53,30 +47,25 @@ def test_the_environment_of_the_processes(monkeypatch):
     assert child_environment()["OMP_NUM_THREADS"] == "3", "los hilos que fija el alumno se respetan"
 
 
-def test_the_processes_meet_on_loopback(tmp_path):
-    script = tmp_path / "entorno.py"
-    script.write_text(SHOW_ENVIRONMENT, encoding="utf-8")
-    launch([tmp_path], processes=2, timeout=120, script=script)
-    seen = {path.name: path.read_text() for path in tmp_path.glob("rank*")}
-    assert seen == {"rank0": "2 127.0.0.1", "rank1": "2 127.0.0.1"}
-
-
-# Cada proceso anota su número de proceso del sistema y se queda esperando: la prueba lo para por tiempo.
+# Cada proceso anota en su propio archivo (dos procesos que imprimen a la vez mezclan sus líneas) cuántos son, dónde
+# se encuentran y su número de proceso del sistema, y se queda esperando: la prueba lo para por tiempo.
 WAIT_FOREVER = """\
 import os, pathlib, sys, time
-pathlib.Path(sys.argv[1], "pid" + os.environ["RANK"]).write_text(str(os.getpid()))
+env = os.environ
+pathlib.Path(sys.argv[1], "rank" + env["RANK"]).write_text(f"{env['WORLD_SIZE']} {env['MASTER_ADDR']} {os.getpid()}")
 time.sleep(600)
 """
 
 
-def test_a_launch_that_runs_out_of_time_stops_every_process(tmp_path):
-    psutil = pytest.importorskip("psutil")
+def test_the_processes_meet_on_loopback_and_a_launch_out_of_time_stops_them_all(tmp_path):
     script = tmp_path / "espera.py"
     script.write_text(WAIT_FOREVER, encoding="utf-8")
     with pytest.raises(RuntimeError, match="no terminó en 8 s: lo he parado, con todos sus procesos"):
         launch([tmp_path], processes=2, timeout=8, script=script)
-    pids = [int(path.read_text()) for path in tmp_path.glob("pid*")]
-    assert len(pids) == 2, "los dos procesos llegaron a arrancar"
+    seen = {path.name: path.read_text().split() for path in tmp_path.glob("rank*")}
+    assert sorted(seen) == ["rank0", "rank1"], "los dos procesos llegaron a arrancar"
+    assert all(world == "2" and address == "127.0.0.1" for world, address, _ in seen.values()), seen
+    pids = [int(pid) for _, _, pid in seen.values()]
     assert not [pid for pid in pids if psutil.pid_exists(pid) and psutil.Process(pid).status() != "zombie"]
 
 
