@@ -1,15 +1,14 @@
 """Construye el sitio web del curso (make sitio): una página por lección, con las salidas guardadas, sin ejecutar nada.
 
 Reúne en _build/fuente lo que lee Sphinx (la configuración de sitio/, el README, las lecciones y el glosario) y
-escribe el sitio en _build/sitio, desde cero cada vez. Los avisos de Sphinx (un enlace interno roto, una imagen que
-falta…) son errores: el sitio no se da por construido.
+escribe el sitio en _build/sitio, desde cero cada vez; todo queda dentro de _build/, que git ignora. Los avisos de
+Sphinx (un enlace interno roto, una imagen que falta…) son errores: el sitio no se da por construido.
 
-    python sitio/build.py [--destino CARPETA]
+    python sitio/build.py
 """
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import time
@@ -21,10 +20,20 @@ STAGING = ROOT / "_build" / "fuente"
 OUTPUT = ROOT / "_build" / "sitio"
 
 
+def _clear(folder: Path) -> None:
+    """Borra una carpeta de trabajo del sitio; se niega si es un enlace o un archivo (no se sabe qué habría detrás)."""
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise SystemExit(
+            f"{folder} debería ser una carpeta de make sitio, pero es un enlace o un archivo: no lo borro. "
+            "Apártalo o bórralo tú y vuelve a ejecutar make sitio."
+        )
+    if folder.exists():
+        shutil.rmtree(folder)
+
+
 def stage(staging: Path) -> None:
     """Copia en `staging` todo lo que lee Sphinx, y solo eso."""
-    if staging.exists():
-        shutil.rmtree(staging)
+    _clear(staging)
     shutil.copytree(SITE_SOURCE, staging, ignore=shutil.ignore_patterns("build.py", "__pycache__"))
     shutil.copy2(ROOT / "README.md", staging / "README.md")
     lessons = staging / "notebooks"
@@ -37,22 +46,18 @@ def stage(staging: Path) -> None:
     shutil.copy2(ROOT / "notebooks" / "glosario.md", lessons / "glosario.md")
 
 
-def _clear(output: Path) -> None:
-    """Borra un sitio construido antes; se niega a borrar una carpeta que no lo sea."""
-    if not output.exists():
-        return
-    if not output.is_dir() or (any(output.iterdir()) and not (output / ".buildinfo").is_file()):
-        raise SystemExit(
-            f"{output} ya existe y no es un sitio construido por make sitio (no tiene .buildinfo): no la borro. "
-            "Elige una carpeta vacía o que no exista con --destino."
-        )
-    shutil.rmtree(output)
-
-
 def build(output: Path = OUTPUT, staging: Path = STAGING) -> Path:
-    """Construye el sitio en `output` y devuelve la ruta de su portada; falla ante cualquier aviso de Sphinx."""
-    from sphinx.cmd.build import build_main
+    """Construye el sitio en `output` y devuelve la ruta de su portada; falla ante cualquier aviso de Sphinx.
 
+    myst-nb deja además una carpeta jupyter_execute junto a `output` (con las dos por defecto, dentro de _build/).
+    """
+    try:
+        from sphinx.cmd.build import build_main
+    except ImportError:
+        raise SystemExit(
+            "Falta Sphinx: este Python no tiene el entorno del curso. Usa make sitio, que lo instala (make install), "
+            "o el Python de .venv."
+        ) from None
     _clear(output)
     stage(staging)
     status = build_main(["-b", "html", "-E", "-W", "--keep-going", "-q", str(staging), str(output)])
@@ -61,17 +66,9 @@ def build(output: Path = OUTPUT, staging: Path = STAGING) -> Path:
     return output / "index.html"
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Construye el sitio web del curso en _build/sitio.")
-    parser.add_argument(
-        "--destino",
-        type=Path,
-        default=OUTPUT,
-        help="carpeta del sitio: nueva, vacía o un sitio anterior, que se rehace",
-    )
-    args = parser.parse_args(argv)
+def main() -> None:
     start = time.perf_counter()
-    index = build(args.destino.resolve())
+    index = build()
     print(f"Sitio construido en {time.perf_counter() - start:.1f} s. Ábrelo en el navegador: {index.as_uri()}")
 
 

@@ -1,7 +1,8 @@
 """Extensión de Sphinx del sitio: en cada lección, un recuadro «Cómo ejecutar esta lección» y avisos en los controles.
 
 El recuadro enlaza al cuaderno (build.py lo copia junto a la página), remite a las dos órdenes del README y dice
-con qué modo y en qué máquina se guardaron las salidas, con la línea que imprimió `setup()` en la propia lección.
+con qué modo se guardaron las salidas, con la línea que imprimió `setup()` en la propia lección, y dónde se dice en
+qué máquina (la tabla de tiempos del README, en la portada).
 Debajo de cada control interactivo (un deslizador, una casilla…) avisa de que en la página solo se ve su estado
 guardado: para que responda hace falta un kernel. Las barras de progreso no llevan aviso: no hay nada que tocar.
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
+from sphinx.util import logging
 
 LESSON = re.compile(r"notebooks/\d\d_\w+")
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -22,8 +24,10 @@ WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 INTERACTIVE = re.compile(r"(Slider|Checkbox|ToggleButton|Button|Dropdown|Text|Play|RadioButtons|Select)\w*Model$")
 KERNEL_NOTE = (
     "Este control se ve aquí con el estado que tenía al guardar la lección. Para moverlo y ver cómo cambia, "
-    "ejecuta la lección en JupyterLab: lo mueve el código de Python del cuaderno, que necesita un kernel en marcha."
+    "ejecuta la lección en JupyterLab: lo que responde al control es el código de Python del cuaderno, que necesita "
+    "un kernel en marcha."
 )
+logger = logging.getLogger(__name__)
 
 
 def _setup_line(notebook: dict) -> str | None:
@@ -63,17 +67,21 @@ def _run_box(name: str, setup_line: str | None) -> nodes.admonition:
         ").",
     )
     box += _paragraph(
-        "En un servicio de cuadernos alojado (Google Colab, Kaggle…), con la carpeta del curso subida o clonada, "
-        "ejecuta desde ella en una celda ",
+        "En un servicio de cuadernos alojado (Google Colab, Kaggle…), sube o clona la carpeta del curso, sitúate "
+        "en ella con ",
+        nodes.literal(text="%cd"),
+        " y ejecuta en una celda ",
         nodes.literal(text="%pip install -c requirements/lock.txt -e ."),
-        " (instala las versiones exactas del curso) y reinicia el kernel.",
+        " (instala las versiones exactas del curso); después, reinicia el kernel.",
     )
+    timing = nodes.reference("", "El curso entero, cronometrado", refuri="../index.html#el-curso-entero-cronometrado")
     if setup_line:
         box += _paragraph(
-            "Las salidas de esta página son las guardadas en el cuaderno, de una ejecución con la copia JPEG de "
-            "CIFAR-10 en una CPU x86-64 de 2 núcleos (el README da los tiempos). La lección lo dice en su primera "
-            "salida: ",
+            "Las salidas de esta página son las guardadas en el cuaderno. Con qué modo, dispositivo e hilos se "
+            "ejecutó lo dice su primera salida: ",
             nodes.literal(text=setup_line, classes=["linea-setup"]),
+            "; en qué máquina y con qué datos, ",
+            timing,
             ".",
         )
     return box
@@ -81,24 +89,24 @@ def _run_box(name: str, setup_line: str | None) -> nodes.admonition:
 
 def _interactive_views(notebook: dict) -> set[str]:
     """Los identificadores de las vistas guardadas que contienen algún control interactivo."""
-    state = notebook["metadata"].get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    state = notebook.get("metadata", {}).get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
 
     def interactive(model_id: str, seen: set[str]) -> bool:
         model = state.get(model_id)
-        if model is None or model_id in seen:
+        if not isinstance(model, dict) or model_id in seen:
             return False
         seen.add(model_id)
-        if INTERACTIVE.search(model["model_name"]):
+        if INTERACTIVE.search(str(model.get("model_name", ""))):
             return True
-        children = model["state"].get("children", [])
+        children = model.get("state", {}).get("children", [])
         return any(interactive(child.removeprefix("IPY_MODEL_"), seen) for child in children)
 
     views = set()
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             view = output.get("data", {}).get(WIDGET_VIEW)
-            if view and interactive(view["model_id"], set()):
-                views.add(view["model_id"])
+            if isinstance(view, dict) and interactive(str(view.get("model_id")), set()):
+                views.add(str(view.get("model_id")))
     return views
 
 
@@ -109,9 +117,13 @@ def add_lesson_box(app: Sphinx, doctree: nodes.document) -> None:
         return
     path = Path(app.env.doc2path(docname))
     notebook = json.loads(path.read_text(encoding="utf-8"))
-    section = next(iter(doctree.findall(nodes.section)))
-    title_index = section.first_child_matching_class(nodes.title)
-    section.insert(title_index + 1, _run_box(path.name, _setup_line(notebook)))
+    box = _run_box(path.name, _setup_line(notebook))
+    section = next(iter(doctree.findall(nodes.section)), None)
+    if section is None:  # una lección sin título: el recuadro, arriba del todo, y un aviso (que -W convierte en error)
+        logger.warning(f"La lección {path.name} no empieza con un título (# Lección …): el recuadro va arriba.")
+        doctree.insert(0, box)
+    else:
+        section.insert(section.first_child_matching_class(nodes.title) + 1, box)
     views = _interactive_views(notebook)
     for raw in list(doctree.findall(nodes.raw)):
         if WIDGET_VIEW in raw.astext() and any(view in raw.astext() for view in views):
