@@ -67,6 +67,7 @@ def build(output: Path = OUTPUT, staging: Path = STAGING) -> Path:
 
 
 def main() -> None:
+    """Construye el sitio y dice dónde abrirlo."""
     start = time.perf_counter()
     index = build()
     print(f"Sitio construido en {time.perf_counter() - start:.1f} s. Ábrelo en el navegador: {index.as_uri()}")

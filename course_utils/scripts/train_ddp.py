@@ -60,6 +60,7 @@ def parse_arguments(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def _count(value: int, singular: str, plural: str) -> str:
+    """«1 proceso», «2 procesos»."""
     return f"{value} {singular if value == 1 else plural}"
 
 
