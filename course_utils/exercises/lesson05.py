@@ -49,7 +49,11 @@ class ConvOutputShape(Exercise):
             if isinstance(number, float) and not math.isfinite(number):
                 raise _not_finite(number, f"tu forma contiene {number}")
         if not all(isinstance(n, int) for n in numbers):
-            raise WrongAnswer(f"se esperaba una tupla de enteros, como (8, 3, 32, 32), pero es {answer!r}.")
+            raise WrongAnswer(
+                f"se esperaba una tupla de enteros, como (8, 3, 32, 32), pero en {answer!r} hay valores que no son "
+                "enteros: cada tamaño de una forma es un número entero de posiciones (si sale de una división, usa // "
+                "y no /)."
+            )
         answer = tuple(numbers)
         if answer == self.expected[1:]:
             raise WrongAnswer(
@@ -163,7 +167,8 @@ def _shape(name: str, value: Any) -> tuple[int | float, ...]:
     numbers = tuple(_scalar(n) for n in value)
     if any(n is None for n in numbers):
         raise WrongAnswer(
-            f"la forma de «{name}» debe ser una tupla de enteros, como (2, 3, 36, 36), pero es {value!r}."
+            f"la forma de «{name}» debe ser una tupla de enteros, como (2, 3, 36, 36), pero en {value!r} hay valores "
+            "que no son números."
         )
     for number in numbers:
         if isinstance(number, float) and not math.isfinite(number):

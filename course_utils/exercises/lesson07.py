@@ -25,9 +25,7 @@ def _resnet18() -> nn.Module:
 def _returned_model(answer: Callable, name: str) -> nn.Module:
     """Llama a la función del alumno con una ResNet18 nueva y comprueba que devuelve esa misma red."""
     model = _resnet18()
-    result = _call(answer, model, returns="red")
-    if result is None:
-        raise WrongAnswer(f"`{name}` no devuelve nada: termina con `return red`.")
+    result = _call(answer, model, returns="red")  # si devuelve None, _call ya lo explica y sugiere `return red`
     if result is not model:
         raise WrongAnswer(
             f"`{name}` devuelve {type(result).__name__}, no la misma red que recibe: cambia sus capas y termina con "
