@@ -157,7 +157,13 @@ def _own_raises(function: ast.AST) -> list[ast.Raise]:
 def _functions(filename: str) -> tuple[_Function, ...]:
     """Las funciones y métodos de un archivo de Python, con sus `raise`."""
     source = Path(filename).read_text(encoding="utf-8")
+    lines = [line.encode() for line in source.splitlines(keepends=True)]  # las columnas de ast cuentan bytes
     result = []
+
+    def code(node: ast.Raise) -> str:  # lo que da ast.get_source_segment, sin partir el archivo cada vez
+        text = b"".join(lines[node.lineno - 1 : node.end_lineno])
+        end = len(text) - len(lines[node.end_lineno - 1]) + node.end_col_offset
+        return text[node.col_offset : end].decode()
 
     def visit(node: ast.AST, prefix: str) -> None:
         for child in ast.iter_child_nodes(node):
@@ -166,9 +172,7 @@ def _functions(filename: str) -> tuple[_Function, ...]:
             elif isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
                 mutant = _MUTANT.match(child.name)
                 name = prefix + (mutant["function"] if mutant else child.name)
-                raises = tuple(
-                    (node.lineno, node.end_lineno, ast.get_source_segment(source, node)) for node in _own_raises(child)
-                )
+                raises = tuple((node.lineno, node.end_lineno, code(node)) for node in _own_raises(child))
                 first = min([child.lineno] + [decorator.lineno for decorator in child.decorator_list])
                 result.append(_Function(name, first, mutant is not None, raises))
                 visit(child, f"{name}.<locals>.")
