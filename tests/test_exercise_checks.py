@@ -10,8 +10,9 @@ El `raise` se señala con un trozo de su código (``check``), que debe aparecer 
 ejercicio o de las funciones sueltas de su módulo. Las pruebas funcionan también con ``make mutacion``: mutmut copia
 cada función en variantes con otro nombre (``xǁClaseǁmétodo__mutmut_3``), y aquí se traducen al nombre original.
 
-Lo que ve el alumno con cada una de esas respuestas está escrito en ``exercise_messages.json``, para leerlo (y
-revisar su español) de una vez: la prueba falla si un mensaje cambia. Tras cambiar uno a propósito, vuelve a
+Lo que ve el alumno con cada una de esas respuestas (y con las de MORE_ANSWERS: las correctas, las de otro tipo, las
+que rozan un error típico) está escrito en ``exercise_messages.json``, para leerlo y revisar su español de una vez:
+la prueba falla si un mensaje cambia. Tras cambiar uno a propósito, vuelve a
 escribirlo con ``.venv/bin/python tests/test_exercise_checks.py`` y revisa la diferencia con ``git diff``.
 """
 
@@ -33,10 +34,13 @@ from typing import Any
 import pytest
 import torch
 from test_exercises import (
+    ALL,
     SHAPES_32,
     SMALL_MLP,
     STAGE_SHAPES,
+    _correct_step,
     _FixedWithoutReturn,
+    _fraction,
     _freeze_only_the_head,
     _freeze_up_to_layer2,
     _freeze_with_attribute,
@@ -54,6 +58,7 @@ from test_exercises import (
     _probability_log,
     _probability_logit,
     _SingleImage,
+    _solve,
     _stem_without_padding,
     _stem_without_pool,
     _step_returning_tensor,
@@ -281,6 +286,15 @@ class _MLPEndingInSoftmax(_SmallMLP):
         return torch.softmax(super().forward(x), dim=1)
 
 
+class _MLPEndingInLogSoftmax(_SmallMLP):
+    def forward(self, x):
+        return torch.log_softmax(super().forward(x), dim=1)
+
+
+def _MLPEndingIn(layer: nn.Module) -> nn.Module:  # noqa: N802 - se usa como el nombre de una clase
+    return _mlp(*SMALL_MLP, layer)
+
+
 class _Fixed(nn.Module):
     """La RedArreglada bien escrita; las subclases cambian solo lo que devuelve forward."""
 
@@ -416,13 +430,21 @@ _STUDY = {
 }
 
 
-class _MostlyCat(nn.Module):
-    """Un «tronco» de cinco clases que elige gato para todo."""
+class _CatForBrightImages(nn.Module):
+    """Un «tronco» de cinco clases que elige gato para las imágenes claras y ciervo para las oscuras."""
 
     def forward(self, x):
+        bright = x.mean(dim=(1, 2, 3)) > 0  # tras normalizar como ImageNet
         logits = torch.zeros(len(x), 5)
-        logits[:, 3] = 1.0
+        logits[bright, 3] = 1.0
+        logits[~bright, 4] = 1.0
         return logits
+
+
+def _validation() -> CIFAR10Tensor:
+    """Cuatro perros (imágenes blancas) y dos imágenes de otras clases (negras)."""
+    images = torch.cat([torch.full((4, 3, 32, 32), 255), torch.zeros(2, 3, 32, 32)]).to(torch.uint8)
+    return CIFAR10Tensor(images, torch.tensor([5] * 4 + [0, 1]), "sintético", "train")
 
 
 def study_winners() -> PredictStudyWinners:
@@ -432,8 +454,7 @@ def study_winners() -> PredictStudyWinners:
 
 def dog_class() -> PredictDogClass:
     """El ejercicio como lo crea el cuaderno, con un tronco y unas imágenes de validación."""
-    images, labels = torch.zeros(6, 3, 32, 32, dtype=torch.uint8), torch.tensor([5] * 4 + [0, 1])
-    return PredictDogClass(_MostlyCat(), CIFAR10Tensor(images, labels, "sintético", "train"))
+    return PredictDogClass(_CatForBrightImages(), _validation())
 
 
 def _with(**changes) -> dict:
@@ -464,6 +485,7 @@ EACH_CHECK = [
     # Lección 02
     (BuildMLP, "has guardado la clase", _SmallMLP),
     (BuildMLP, "se esperaba un nn.Module", list(SMALL_MLP)),
+    (BuildMLP, "no tiene ninguna capa nn.Linear", nn.Sequential(nn.Flatten(), nn.ReLU())),
     (
         BuildMLP,
         "las capas lineales son",
@@ -474,6 +496,7 @@ EACH_CHECK = [
     (BuildMLP, "forward debe devolver un tensor", _MLPReturningTuple()),
     (BuildMLP, "con un lote (4, 3, 32, 32) la salida", _MLPFlatOutput()),
     (BuildMLP, "El modelo debe devolver los logits", _MLPEndingInSoftmax()),
+    (BuildMLP, "todas las salidas de tu modelo son ≥ 0", _MLPEndingIn(nn.ReLU())),
     (LogitsToNames, "es un tensor de índices", exercise_logits().argmax(1)),
     (LogitsToNames, "se esperaba una lista de nombres", ", ".join(_names())),
     (LogitsToNames, "parece que usaste argmax(dim=0)", _names(dim=0)),
@@ -650,6 +673,113 @@ def _bare_raise(kind: type) -> tuple[str, str, int]:
     return matches[0]
 
 
+# --- Lo que ve el alumno en otros casos: las respuestas correctas, otro tipo y casi un error típico -------------
+
+
+def _step_returning_text(*args):
+    return str(_correct_step(*args))  # el paso está bien, pero devuelve la pérdida como texto
+
+
+def _update_only_the_last(parametros, lr):
+    with torch.no_grad():
+        parametros[-1].sub_(lr * parametros[-1].grad)
+    for p in parametros:
+        p.grad.zero_()
+
+
+def _probability_exp_in_place(salida, k):
+    salida.exp_()  # cambia los valores de la salida que recibe (no su forma)
+    return (salida[0, k] / salida.sum()).item()
+
+
+class _FixedChangingItsInput(_Fixed):
+    def forward(self, x):
+        x.mul_(2)  # cambia los valores del lote que recibe (no su forma)
+        return super().forward(x)
+
+
+def _freeze_with_attribute_on(part: str):
+    def congelar_hasta_layer3(red):
+        red.requires_grad_(False)
+        for name in ("layer4", "fc"):
+            getattr(red, name).requires_grad_(True)
+        getattr(red, part).requires_grad = False  # un atributo nuevo, no los parámetros
+        return red
+
+    return congelar_hasta_layer3
+
+
+def _zeros_measured(medir):
+    return lambda modelo, imagenes, nombres: _zero_fraction_of(modelo, imagenes, nombres, medir=medir)
+
+
+def _side_without_return(lado):
+    lado_mapa = math.ceil(lado / 32)  # noqa: F841 - el alumno olvidó devolverlo
+
+
+def _zeros_of_the_first_name(modelo, imagenes, nombres):
+    return _zero_fraction_of(modelo, imagenes, nombres[:1])
+
+
+def _correct(kind: type) -> tuple[type, str, Any]:
+    return kind, "correcta: la de la solución", _solve(kind())
+
+
+# (ejercicio o función que lo crea, qué respuesta es, respuesta): cada una con su mensaje en exercise_messages.json.
+MORE_ANSWERS = [
+    *(_correct(kind) for kind in ALL),
+    (study_winners, "correcta: la de la solución", {5: "cabeza transferida", 250: "desde cero"}),
+    (dog_class, "correcta: la de la solución", "gato"),
+    # Una respuesta de otro tipo: el mensaje dice qué se esperaba.
+    (ParameterCount, "un texto", "131328"),
+    (ParameterCount, "un float", 131328.0),
+    (ConvParameterCount, "un float", 73856.0),
+    (FrozenCount, "un float", 2565.0),
+    (DivergingLearningRate, "un texto", "0,15"),
+    (Accuracy, "un texto", "25 %"),
+    (TrainingStep, "la pérdida como texto", _step_returning_text),
+    (ZeroFraction, "fracciones como texto", _zeros_measured(lambda salida: f"{_fraction(salida):.2f}")),
+    (FeatureMapSide, "un tensor de floats", lambda lado: torch.tensor(lado / 32).ceil()),
+    (FeatureMapSide, "nan", lambda lado: math.nan),
+    (FeatureMapSide, "sin return", _side_without_return),
+    # Cerca de un error típico, pero no él: el mensaje no se lo atribuye.
+    (GradientByHand, "1,51", 1.51),
+    (GradientByHand, "6,01", 6.01),
+    (GradientByHand, "-1,49", -1.49),
+    (GradientByHand, "4,26", 4.26),
+    *((AccumulatedGradient, str(value), value) for value in (-35.99, -12.01, 36.01, 12.01, -18.01, -6.01, 9.01, 27.01)),
+    (InitialLoss, "log2(10) + 0,01", math.log2(10) + 0.01),
+    (InitialLoss, "0,11", 0.11),
+    (InitialLoss, "-ln(10) + 0,01", -math.log(10) + 0.01),
+    (Accuracy, "25,01", 25.01),
+    (ZeroFraction, "ceros contados + 1", _zeros_measured(lambda salida: (salida == 0).sum().item() + 1)),
+    (ZeroFraction, "porcentaje + 0,5", _zeros_measured(lambda salida: 100 * _fraction(salida) + 0.5)),
+    (ClassProbability, "log_softmax + 0,01", lambda salida, k: torch.log_softmax(salida, dim=1)[0, k] + 0.01),
+    # Otros detalles de los mensajes.
+    (ParameterCount, "513 · 257", 513 * 257),
+    (ConvParameterCount, "128 · 3 · 3", 128 * 3 * 3),
+    (ConvParameterCount, "64 · 128", 64 * 128),
+    (BuildMLP, "log_softmax en forward", _MLPEndingInLogSoftmax()),
+    (BuildMLP, "una nn.LogSoftmax al final", _MLPEndingIn(nn.LogSoftmax(dim=1))),
+    (BuildMLP, "una sigmoide al final", _MLPEndingIn(nn.Sigmoid())),
+    (LogitsToNames, "nombres equivocados", ["gato"] * 5),
+    (FixForward, "cambia los valores del lote", _FixedChangingItsInput),
+    (ClassProbability, "cambia los valores de la salida", _probability_exp_in_place),
+    (UpdateStep, "solo el último parámetro", _update_only_the_last),
+    (StageShapes, "correcta: con tensores de una dimensión", {n: torch.tensor(s) for n, s in STAGE_SHAPES.items()}),
+    (StageShapes, "correcta: con los tamaños como float", {n: tuple(map(float, s)) for n, s in STAGE_SHAPES.items()}),
+    (ZeroFraction, "un diccionario vacío", lambda modelo, imagenes, nombres: {}),
+    (ZeroFraction, "solo el primer nombre", _zeros_of_the_first_name),
+    (PredictDogClass, "sin la validación", "gato"),
+    (MiddleStem, "núcleo y paso distintos en alto y ancho", _stem(kernel_size=(3, 5), stride=(1, 2), padding=(1, 2))),
+    (FreezeUpToLayer3, "otra red", lambda red: nn.Sequential(red)),
+    (FreezeUpToLayer3, "atributo en layer4", _freeze_with_attribute_on("layer4")),
+    (FreezeUpToLayer3, "atributo en fc", _freeze_with_attribute_on("fc")),
+    (study_winners, "las dos predicciones falladas", {5: "desde cero", 250: "cabeza transferida"}),
+    (study_winners, "otros presupuestos", {5: "desde cero", 20: "desde cero"}),
+]
+
+
 def _kind(make: Callable[[], Any]) -> type:
     return make if isinstance(make, type) else type(make())
 
@@ -660,6 +790,10 @@ REWRITE = "vuelve a escribirlo con `.venv/bin/python tests/test_exercise_checks.
 
 def _key(make: Callable[[], Any], check: str) -> str:
     return f"{_kind(make).__name__} · {check}"
+
+
+def _keys() -> list[str]:
+    return [_key(make, check) for make, check, _ in EACH_CHECK] + [_key(make, what) for make, what, _ in MORE_ANSWERS]
 
 
 @functools.cache
@@ -708,8 +842,18 @@ def test_every_check_of_every_exercise_has_its_answer():
     missing = checks - set(answered) - skipped
     assert not missing, "sin respuesta que los alcance:\n" + "\n".join(sorted(map(_describe, missing)))
     assert len(answered) == len(set(answered)), "cada comprobación, una sola vez en EACH_CHECK"
-    keys = [_key(make, check) for make, check, _ in EACH_CHECK]
-    assert list(_stored_messages()) == keys, f"{MESSAGES.name} no tiene las respuestas de EACH_CHECK: {REWRITE}"
+    assert len(set(_keys())) == len(_keys()), "cada respuesta con un nombre distinto"
+    assert list(_stored_messages()) == _keys(), f"{MESSAGES.name} no tiene las respuestas de esta prueba: {REWRITE}"
+
+
+@pytest.mark.parametrize(("make", "what", "answer"), MORE_ANSWERS, ids=_ids(MORE_ANSWERS))
+def test_what_the_learner_sees_with_other_answers(make, what, answer):
+    """Las respuestas correctas, las de otro tipo y las que rozan un error típico: su mensaje, tal como está escrito."""
+    feedback = make().evaluate(answer)
+    assert feedback.status in ("correcto", "incorrecto"), feedback
+    assert what.startswith("correcta") == feedback.correct, feedback
+    changed = f"el mensaje ya no es el de {MESSAGES.name} (si cambió a propósito, {REWRITE}):\n{feedback}"
+    assert str(feedback) == _stored_messages().get(_key(make, what)), changed
 
 
 def test_the_site_of_a_raise_is_found_even_in_mutmut_copies(tmp_path):
@@ -742,6 +886,6 @@ def test_the_site_of_a_raise_is_found_even_in_mutmut_copies(tmp_path):
 
 if __name__ == "__main__":
     # Escribe exercise_messages.json con lo que ve el alumno ahora con cada respuesta de EACH_CHECK.
-    shown = {_key(make, check): str(make().evaluate(answer)) for make, check, answer in EACH_CHECK}
+    shown = {_key(make, what): str(make().evaluate(answer)) for make, what, answer in EACH_CHECK + MORE_ANSWERS}
     MESSAGES.write_text(json.dumps(shown, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"{MESSAGES}: {len(shown)} mensajes")

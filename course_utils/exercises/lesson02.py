@@ -76,8 +76,10 @@ class BuildMLP(Exercise):
             raise WrongAnswer(f"se esperaba un nn.Module, pero es de tipo {type(answer).__name__}.")
         sizes = _linear_sizes(answer)
         if sizes != self.expected_sizes:
-            shown = ", ".join(f"{a}→{b}" for a, b in sizes) or "ninguna"
             wanted = ", ".join(f"{a}→{b}" for a, b in self.expected_sizes)
+            if not sizes:
+                raise WrongAnswer(f"tu modelo no tiene ninguna capa nn.Linear, y se esperaban tres: {wanted}.")
+            shown = ", ".join(f"{a}→{b}" for a, b in sizes)
             raise WrongAnswer(f"las capas lineales son {shown}, pero se esperaban {wanted}.")
         relus = sum(isinstance(m, nn.ReLU) for m in answer.modules())
         if relus < 2:
@@ -98,19 +100,27 @@ class BuildMLP(Exercise):
 
     @staticmethod
     def _check_logits(model: nn.Module, output: torch.Tensor) -> None:
-        """El modelo debe devolver logits: ni nn.Softmax al final ni softmax en forward."""
+        """El modelo debe devolver logits: ni softmax (en una capa o en forward) ni una ReLU o una sigmoide al final."""
         layers = [m for m in model.modules() if isinstance(m, nn.Softmax | nn.LogSoftmax | nn.Softmax2d)]
         ones = torch.ones(len(output))
         probabilities = bool((output >= 0).all()) and torch.allclose(output.sum(dim=1), ones, atol=1e-4)
         log_probabilities = bool((output <= 0).all()) and torch.allclose(output.exp().sum(dim=1), ones, atol=1e-4)
         if not (layers or probabilities or log_probabilities):
+            if bool((output >= 0).all()):
+                raise WrongAnswer(
+                    "todas las salidas de tu modelo son ≥ 0: ¿termina en una ReLU (o en una sigmoide)? La última "
+                    "nn.Linear debe devolver los logits tal cual, y un logit negativo también informa (esa clase es "
+                    "poco probable): una ReLU al final los deja todos en 0 y la red ya no distingue entre las clases "
+                    "improbables. Quita lo que va detrás de la última nn.Linear."
+                )
             return
         logarithms = isinstance(layers[-1], nn.LogSoftmax) if layers else not probabilities
         what = "logaritmos de probabilidades" if logarithms else "probabilidades"
         if layers:
             found = f"tu modelo termina en nn.{type(layers[-1]).__name__}, así que devuelve {what} y no logits."
         else:
-            found = f"tu modelo devuelve {what} y no logits: ¿aplicas softmax en forward?"
+            function = "log_softmax" if logarithms else "softmax"
+            found = f"tu modelo devuelve {what} y no logits: ¿aplicas {function} en forward?"
         raise WrongAnswer(
             f"{found} El modelo debe devolver los logits, la salida de la última nn.Linear tal cual, porque "
             "nn.CrossEntropyLoss, la pérdida con la que se entrena, ya aplica softmax por dentro: con otro softmax "

@@ -377,10 +377,10 @@ class ZeroFraction(Exercise):
                 f"se esperaba un diccionario {{nombre: fracción}}, pero es de tipo {type(result).__name__}."
             )
         if set(result) != set(names):
-            found = ", ".join(repr(key) for key in result) or "ninguna"
+            found = f"son: {', '.join(repr(key) for key in result)}" if result else "el diccionario está vacío"
             raise WrongAnswer(
                 f"las claves del diccionario deben ser los nombres que recibe la función ({', '.join(map(repr, names))}"
-                f"), pero son: {found}."
+                f"), pero {found}."
             )
         if any(not torch.equal(before, after) for before, after in zip(statistics, model.buffers(), strict=True)):
             raise WrongAnswer(

@@ -118,8 +118,8 @@ class PredictDogClass(Exercise):
         names = [self.validation.classes[label] for label in SOURCE_CLASSES]
         if not isinstance(answer, str):
             raise WrongAnswer(
-                'se esperaba el nombre de una clase, entre comillas (por ejemplo "ciervo"), pero llegó '
-                f"{type(answer).__name__}."
+                'se esperaba el nombre de una clase, entre comillas (por ejemplo "ciervo"), pero llegó un valor de '
+                f"tipo {type(answer).__name__}."
             )
         guess = answer.strip().lower()
         if guess == self.validation.classes[self.dog_label]:
@@ -172,7 +172,7 @@ class FeatureMapSide(Exercise):
 
     def verify(self, answer: Callable) -> None:
         for side in self.sides:
-            raw = _call(answer, side, returns="el lado del mapa")
+            raw = _call(answer, side, returns="lado_mapa")
             if isinstance(raw, float) and math.isfinite(raw):
                 raise WrongAnswer(
                     f"con lado={side} tu función devuelve {format_number(raw, 4)}, un número real: el mapa tiene un "

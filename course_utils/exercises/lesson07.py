@@ -22,6 +22,11 @@ def _resnet18() -> nn.Module:
     return model
 
 
+def _step(stride: tuple[int, int]) -> str:
+    """El paso de una convolución: ``1`` si es el mismo en las dos direcciones, ``(1, 2)`` si no."""
+    return str(stride[0]) if stride[0] == stride[1] else str(tuple(stride))
+
+
 def _returned_model(answer: Callable, name: str) -> nn.Module:
     """Llama a la función del alumno con una ResNet18 nueva y comprueba que devuelve esa misma red."""
     model = _resnet18()
@@ -72,7 +77,11 @@ class PredictStudyWinners(Exercise):
             raise WrongAnswer("crea el ejercicio con el resultado del estudio: PredictStudyWinners(estudio).")
         small, large = self.budgets
         if not isinstance(answer, dict) or set(answer) != {small, large}:
-            got = f"las claves {sorted(answer)}" if isinstance(answer, dict) else type(answer).__name__
+            got = (
+                f"un diccionario con las claves {sorted(answer)}"
+                if isinstance(answer, dict)
+                else f"un valor de tipo {type(answer).__name__}"
+            )
             raise WrongAnswer(
                 f"se esperaba un diccionario con dos claves, los presupuestos {small} y {large}, como "
                 f'{{{small}: "cabeza transferida", {large}: "desde cero"}}, pero llegó {got}.'
@@ -135,7 +144,7 @@ class MiddleStem(Exercise):
             )
         if conv.kernel_size != (3, 3) or conv.stride != (1, 1):
             raise WrongAnswer(
-                f"conv1 tiene un núcleo de {conv.kernel_size[0]}×{conv.kernel_size[1]} y paso {conv.stride[0]}: se "
+                f"conv1 tiene un núcleo de {conv.kernel_size[0]}×{conv.kernel_size[1]} y paso {_step(conv.stride)}: se "
                 "pedía un núcleo de 3×3 con paso 1."
             )
         extractor = create_feature_extractor(model.eval(), return_nodes=["layer1", "layer4"])
