@@ -781,6 +781,7 @@ MORE_ANSWERS = [
     (FreezeUpToLayer3, "atributo en fc", _freeze_with_attribute_on("fc")),
     (study_winners, "las dos predicciones falladas", {5: "desde cero", 250: "cabeza transferida"}),
     (study_winners, "otros presupuestos", {5: "desde cero", 20: "desde cero"}),
+    (study_winners, "un presupuesto como texto", {5: "desde cero", "250": "desde cero"}),
 ]
 
 

@@ -78,7 +78,7 @@ class PredictStudyWinners(Exercise):
         small, large = self.budgets
         if not isinstance(answer, dict) or set(answer) != {small, large}:
             got = (
-                f"un diccionario con las claves {sorted(answer)}"
+                f"un diccionario con las claves {sorted(answer, key=lambda key: (str(type(key)), key))}"
                 if isinstance(answer, dict)
                 else f"un valor de tipo {type(answer).__name__}"
             )
