@@ -3,8 +3,8 @@
 Cada `raise` de los módulos de ejercicios (``lesson01`` … ``lesson07``) es una comprobación. Para cada una hay aquí
 una respuesta que supera todas las anteriores y cae justo en esa: la prueba exige que el error salga de ese `raise`
 y no de otro. Si una comprobación desapareciera, o dejara de mirar lo que debe, su respuesta pasaría por buena o la
-rechazaría otra comprobación con otro mensaje, y la prueba fallaría. La última prueba exige que ningún `raise` se
-quede sin su respuesta.
+rechazaría otra comprobación con otro mensaje, y la prueba fallaría. Otra prueba exige que ningún `raise` se quede
+sin su respuesta.
 
 El `raise` se señala con un trozo de su código (``check``), que debe aparecer en uno solo de los `raise` del
 ejercicio o de las funciones sueltas de su módulo. Las pruebas funcionan también con ``make mutacion``: mutmut copia
@@ -12,8 +12,8 @@ cada función en variantes con otro nombre (``xǁClaseǁmétodo__mutmut_3``), y 
 
 Lo que ve el alumno con cada una de esas respuestas (y con las de MORE_ANSWERS: las correctas, las de otro tipo, las
 que rozan un error típico) está escrito en ``exercise_messages.json``, para leerlo y revisar su español de una vez:
-la prueba falla si un mensaje cambia. Tras cambiar uno a propósito, vuelve a
-escribirlo con ``.venv/bin/python tests/test_exercise_checks.py`` y revisa la diferencia con ``git diff``.
+la prueba falla si un mensaje cambia. Tras cambiar uno a propósito, vuelve a escribirlo con
+``.venv/bin/python tests/test_exercise_checks.py`` y revisa la diferencia con ``git diff``.
 """
 
 from __future__ import annotations
